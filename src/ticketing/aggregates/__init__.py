@@ -1,0 +1,1 @@
+"""Write model: event-sourced aggregates with nested, past-tense events."""

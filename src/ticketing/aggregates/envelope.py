@@ -1,0 +1,92 @@
+"""The audit envelope carried by every event: who, which command, why, when.
+
+``occurred_at`` is the event's ``timestamp`` (domain time, from the injected
+clock); ``recorded_at`` is set by the store when the event is appended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from eventsourcing.persistence import Transcoding
+
+from ticketing.aggregates.vocabulary import ACTOR_KINDS, ActorKind
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The principal on whose behalf an event was recorded."""
+
+    id: str
+    role: str
+    kind: ActorKind
+
+    def __post_init__(self) -> None:
+        if self.kind not in ACTOR_KINDS:
+            msg = f"unknown actor kind {self.kind!r}"
+            raise ValueError(msg)
+        if not self.id or not self.role:
+            msg = "an actor needs an id and a role"
+            raise ValueError(msg)
+
+
+SYSTEM_ACTOR = Actor(id="system", role="system", kind="system")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Provenance of one command, copied onto each event it produced.
+
+    For automated changes ``rule_id`` and ``rule_set_version`` name the rule
+    (or SLA threshold) that decided it, and ``causation_id`` the triggering event.
+    """
+
+    actor: Actor
+    command_id: str
+    correlation_id: str
+    causation_id: str | None = None
+    rule_id: str | None = None
+    rule_set_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """What an aggregate needs to stamp an event: its envelope and domain time."""
+
+    envelope: Envelope
+    occurred_at: datetime
+
+
+class EnvelopeAsDict(Transcoding):
+    """Stores an Envelope as a flat JSON object (documented in docs/event-log.md)."""
+
+    type = Envelope
+    name = "envelope"
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        env = cast("Envelope", obj)
+        return {
+            "actor_id": env.actor.id,
+            "actor_role": env.actor.role,
+            "actor_kind": env.actor.kind,
+            "command_id": env.command_id,
+            "correlation_id": env.correlation_id,
+            "causation_id": env.causation_id,
+            "rule_id": env.rule_id,
+            "rule_set_version": env.rule_set_version,
+        }
+
+    def decode(self, data: Any) -> Envelope:
+        d = cast("dict[str, Any]", data)
+        return Envelope(
+            actor=Actor(id=d["actor_id"], role=d["actor_role"], kind=d["actor_kind"]),
+            command_id=d["command_id"],
+            correlation_id=d["correlation_id"],
+            causation_id=d.get("causation_id"),
+            rule_id=d.get("rule_id"),
+            rule_set_version=d.get("rule_set_version"),
+        )

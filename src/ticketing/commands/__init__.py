@@ -1,0 +1,1 @@
+"""Commands: frozen messages and the application service that handles them."""

@@ -1,0 +1,84 @@
+"""Build command messages from plain JSON-like mappings (HTTP bodies, command scripts).
+
+Unknown fields, missing fields and bad values are all reported together, per field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ticketing.commands.messages import COMMANDS, Command
+from ticketing.errors import InvalidCommandError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_UUID_FIELDS = frozenset({"ticket_id", "target_id"})
+_TUPLE_FIELDS = frozenset({"tags"})
+
+
+def command_class(name: object) -> type[Command]:
+    if not isinstance(name, str) or name not in COMMANDS:
+        known = ", ".join(sorted(COMMANDS))
+        raise InvalidCommandError.for_fields(
+            {"command": f"unknown command {name!r}; known: {known}"}
+        )
+    return COMMANDS[name]
+
+
+def parse_command(name: object, data: object) -> Command:
+    """Construct the named command from ``data``; InvalidCommandError on any problem."""
+    cls = command_class(name)
+    if not isinstance(data, dict):
+        raise InvalidCommandError.for_fields({"args": "must be a JSON object"})
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    problems: dict[str, str] = {}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            problems[str(key)] = "unknown field"
+            continue
+        try:
+            kwargs[key] = _coerce(key, value)
+        except ValueError as exc:
+            problems[key] = str(exc)
+    for f in fields.values():
+        required = (
+            f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        )
+        if required and f.name not in data:
+            problems[f.name] = "is required"
+    if problems:
+        raise InvalidCommandError.for_fields(problems)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - guarded by the checks above
+        raise InvalidCommandError.for_fields({"args": str(exc)}) from exc
+
+
+def _coerce(key: str, value: object) -> object:
+    if key in _UUID_FIELDS and value is not None:
+        if isinstance(value, uuid.UUID):
+            return value
+        if not isinstance(value, str):
+            msg = "must be a ticket id (UUID string)"
+            raise ValueError(msg)
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            msg = f"{value!r} is not a ticket id (UUID)"
+            raise ValueError(msg) from None
+    if key in _TUPLE_FIELDS:
+        if not isinstance(value, list | tuple):
+            msg = "must be a list"
+            raise ValueError(msg)
+        return tuple(value)
+    return value
+
+
+def command_to_dict(command: Command) -> Mapping[str, object]:
+    """The wire form: ``{"command": name, "args": {...}}`` (no id, no version)."""
+    return {"command": command.name, "args": command.payload()}

@@ -1,0 +1,1 @@
+"""Policies: pure functions over frozen, versioned data (matrix, SLA, calendars, rules)."""

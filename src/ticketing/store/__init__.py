@@ -1,0 +1,1 @@
+"""Event store: eventsourcing-sqlalchemy with a Core-based, hash-chained recorder."""

@@ -1,0 +1,65 @@
+"""SQLAlchemy datastore: durable SQLite settings and writer serialisation.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed event survives a
+power cut) and every write transaction starts with ``BEGIN IMMEDIATE``: it takes
+the database's single write lock up front, waiting up to ``busy_timeout``, so
+two processes never interleave a read-then-append and commit order equals
+position order. Read transactions stay ``DEFERRED`` and never block writers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
+from sqlalchemy import event
+
+from ticketing.store.records import ChainedEventRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+#: Execution option that marks a connection's transactions as writes on SQLite.
+WRITE_OPTION: Final = "ticketing_write"
+
+
+class TicketingDatastore(SQLAlchemyDatastore):  # type: ignore[misc]
+    base_stored_event_record_cls = ChainedEventRecord
+
+    def __init__(self, *, url: str | None = None, **kwargs: Any) -> None:
+        if url and not url.startswith("sqlite"):
+            kwargs.setdefault("pool_pre_ping", True)
+        super().__init__(url=url, **kwargs)
+        engine = self.engine
+        if engine is not None and engine.dialect.name == "sqlite":
+            configure_sqlite(engine, file_db=bool(self.is_sqlite_filedb))
+            # WAL is set on every connection by configure_sqlite.
+            self._tried_init_sqlite_wal_mode = True
+
+
+def _in_write_transaction() -> bool:
+    try:
+        return bool(transactions.get().commit)
+    except LookupError:
+        return False
+
+
+def configure_sqlite(engine: Engine, *, file_db: bool) -> None:
+    """Install the pragmas and the BEGIN mode on every SQLite connection."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if file_db:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        mode = "IMMEDIATE" if write or _in_write_transaction() else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,56 @@
+"""Table definition of the event log: the library's columns plus store time and chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing_sqlalchemy.models import StoredEventRecord
+from sqlalchemy import Column, String, Text
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+
+class ChainedEventRecord(StoredEventRecord):  # type: ignore[misc]
+    """``{app}_events`` with ``recorded_at`` (store time) and the hash chain."""
+
+    __abstract__ = True
+    __table_args__ = StoredEventRecord.__table_args__
+
+    #: Store time, ISO 8601 UTC with microseconds (exact, portable, hashable).
+    recorded_at = Column(Text(), nullable=False)
+    prev_hash = Column(String(64), nullable=False)
+    hash = Column(String(64), nullable=False)
+
+
+@dataclass(frozen=True)
+class LogRecord(Notification):
+    """One row of the log: a notification plus store time and chain hashes."""
+
+    recorded_at: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A row about to be appended (positions and hashes are assigned on insert)."""
+
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+def as_new_record(stored: StoredEvent) -> NewRecord:
+    from uuid import UUID  # noqa: PLC0415 - runtime use only here
+
+    oid = stored.originator_id
+    return NewRecord(
+        originator_id=oid if isinstance(oid, UUID) else UUID(str(oid)),
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=stored.state,
+    )
