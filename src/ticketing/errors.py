@@ -27,7 +27,7 @@ class TicketingError(Exception):
 
 
 class InvalidCommandError(TicketingError):
-    """A command or request carries malformed values; ``details`` maps field -> reason."""
+    """Malformed values in a command or request; ``details`` maps field -> reason."""
 
     code = "invalid_command"
 
@@ -104,9 +104,7 @@ class PolicyError(TicketingError):
     code = "invalid_policy"
 
     @classmethod
-    def at(
-        cls, source: str, field: str, reason: str, **extra: Any
-    ) -> PolicyError:
+    def at(cls, source: str, field: str, reason: str, **extra: Any) -> PolicyError:
         details = {"file": source, "field": field, "reason": reason, **extra}
         return cls(f"{source}: {field}: {reason}", details)
 

@@ -7,10 +7,10 @@ events that record the decision. Events are nested, past tense, versioned.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from ticketing.aggregates.vocabulary import (
     FINAL_STATES,
@@ -30,7 +30,9 @@ from ticketing.errors import (
 )
 
 if TYPE_CHECKING:
+    import builtins
     from datetime import datetime
+    from uuid import UUID
 
     from ticketing.aggregates.drafts import PriorityChange, TicketDraft
     from ticketing.aggregates.envelope import Envelope, EventContext
@@ -218,6 +220,15 @@ class Ticket(Aggregate):
         def apply(self, aggregate: Ticket) -> None:
             aggregate.tags = tuple(sorted(set(aggregate.tags) - {self.tag}))
 
+    class Snapshot(BaseSnapshot):
+        """Snapshot whose JSON arrays come back as the tuples the state uses."""
+
+        def mutate(self, aggregate: None) -> Ticket:
+            ticket = cast("Ticket", BaseSnapshot.mutate(self, aggregate))
+            ticket.tags = tuple(ticket.tags)
+            ticket.links = tuple((kind, target) for kind, target in ticket.links)
+            return ticket
+
     # -- state (set by the events above) --------------------------------------
 
     number: str
@@ -258,9 +269,7 @@ class Ticket(Aggregate):
     # -- commands --------------------------------------------------------------
 
     @classmethod
-    def open(
-        cls, ticket_id: UUID, ctx: EventContext, draft: TicketDraft
-    ) -> Ticket:
+    def open(cls, ticket_id: UUID, ctx: EventContext, draft: TicketDraft) -> Ticket:
         """Open a new ticket; the priority comes from the draft's matrix."""
         return cls._create(
             cls.Opened,
@@ -313,7 +322,11 @@ class Ticket(Aggregate):
     ) -> None:
         self._guard(ctx, "comment", OPEN_STATES | {"resolved"})
         self._trigger(
-            ctx, Ticket.CommentAdded, body=body, visibility=visibility, author_kind=author
+            ctx,
+            Ticket.CommentAdded,
+            body=body,
+            visibility=visibility,
+            author_kind=author,
         )
 
     def put_on_hold(
@@ -405,7 +418,7 @@ class Ticket(Aggregate):
         )
 
     def _trigger(
-        self, ctx: EventContext, event_class: type[TicketEvent], **fields: Any
+        self, ctx: EventContext, event_class: builtins.type[TicketEvent], **fields: Any
     ) -> None:
         self.trigger_event(
             event_class, timestamp=ctx.occurred_at, meta=ctx.envelope, **fields

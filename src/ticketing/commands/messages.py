@@ -44,7 +44,7 @@ def new_command_id() -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Command:
-    """Base of every command: its id (idempotency key) and an optional expected version."""
+    """Base of every command: its id (idempotency key) and expected version."""
 
     name: ClassVar[str] = "command"
 
@@ -185,9 +185,7 @@ class AddComment(TicketCommand):
         return {
             "body": check_text(self.body, max_len=TEXT_MAX),
             "visibility": check_choice(self.visibility, VISIBILITIES),
-            "author_kind": check_choice(
-                self.author_kind, AUTHOR_KINDS, required=False
-            ),
+            "author_kind": check_choice(self.author_kind, AUTHOR_KINDS, required=False),
         }
 
 

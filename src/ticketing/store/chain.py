@@ -22,7 +22,7 @@ def _framed(part: bytes) -> bytes:
     return len(part).to_bytes(8, "big") + part
 
 
-def event_hash(
+def event_hash(  # noqa: PLR0917 - the hashed fields, in their documented order
     prev_hash: str,
     position: int,
     originator_id: UUID,

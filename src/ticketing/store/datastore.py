@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
 from sqlalchemy import event
+from sqlalchemy.engine import Engine as SAEngine
 
 from ticketing.store.records import ChainedEventRecord
 
@@ -24,7 +25,7 @@ SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 WRITE_OPTION: Final = "ticketing_write"
 
 
-class TicketingDatastore(SQLAlchemyDatastore):  # type: ignore[misc]
+class TicketingDatastore(SQLAlchemyDatastore):
     base_stored_event_record_cls = ChainedEventRecord
 
     def __init__(self, *, url: str | None = None, **kwargs: Any) -> None:
@@ -32,7 +33,7 @@ class TicketingDatastore(SQLAlchemyDatastore):  # type: ignore[misc]
             kwargs.setdefault("pool_pre_ping", True)
         super().__init__(url=url, **kwargs)
         engine = self.engine
-        if engine is not None and engine.dialect.name == "sqlite":
+        if isinstance(engine, SAEngine) and engine.dialect.name == "sqlite":
             configure_sqlite(engine, file_db=bool(self.is_sqlite_filedb))
             # WAL is set on every connection by configure_sqlite.
             self._tried_init_sqlite_wal_mode = True

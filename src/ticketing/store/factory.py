@@ -1,4 +1,4 @@
-"""Infrastructure factory: eventsourcing-sqlalchemy with the ticketing datastore and recorder.
+"""Infrastructure factory: eventsourcing-sqlalchemy with our datastore and recorder.
 
 Selected with ``PERSISTENCE_MODULE=ticketing.store.factory:TicketingFactory``.
 """
@@ -13,6 +13,6 @@ from ticketing.store.recorder import TicketingRecorder
 PERSISTENCE_TOPIC = "ticketing.store.factory:TicketingFactory"
 
 
-class TicketingFactory(SQLAlchemyFactory):  # type: ignore[misc]
+class TicketingFactory(SQLAlchemyFactory):
     datastore_class = TicketingDatastore
     application_recorder_class = TicketingRecorder

@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import Engine
 
 from ticketing.clock import Clock, SystemClock
 from ticketing.store.chain import GENESIS_HASH, event_hash
@@ -37,7 +38,7 @@ def format_recorded_at(clock: Clock) -> str:
     return clock.now().isoformat(timespec="microseconds")
 
 
-class TicketingRecorder(SQLAlchemyApplicationRecorder):  # type: ignore[misc]
+class TicketingRecorder(SQLAlchemyApplicationRecorder):
     """The ``{app}_events`` recorder used by every ticketing process."""
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
@@ -46,8 +47,16 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):  # type: ignore[misc]
         self.wall_clock: Clock = SystemClock()
 
     @property
+    def engine(self) -> Engine:
+        engine = self.datastore.engine
+        if not isinstance(engine, Engine):  # pragma: no cover - built from a URL
+            msg = "the ticketing recorder needs an Engine built from a URL"
+            raise TypeError(msg)
+        return engine
+
+    @property
     def dialect(self) -> str:
-        return str(self.datastore.engine.dialect.name)
+        return str(self.engine.dialect.name)
 
     # -- append ------------------------------------------------------------
 
@@ -126,7 +135,7 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):  # type: ignore[misc]
         originator_id: UUID | str,
         gt: int | None = None,
         lte: int | None = None,
-        desc: bool = False,  # noqa: FBT001, FBT002 - library signature
+        desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
         t = self.table
@@ -161,11 +170,29 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):  # type: ignore[misc]
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+    ) -> list[Notification]:
+        return list(
+            self.select_records(
+                start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+            )
+        )
+
+    def select_records(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
     ) -> list[LogRecord]:
+        """Full log rows (with store time and chain hashes) in position order."""
         t = self.table
         query = select(t)
         if start is not None:
-            query = query.where(t.c.id >= start if inclusive_of_start else t.c.id > start)
+            query = query.where(
+                t.c.id >= start if inclusive_of_start else t.c.id > start
+            )
         if stop is not None:
             query = query.where(t.c.id <= stop)
         if topics:
@@ -179,7 +206,7 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):  # type: ignore[misc]
         self, after: int, limit: int, topics: Sequence[str] = ()
     ) -> list[LogRecord]:
         """Up to ``limit`` records with position > ``after``, in position order."""
-        return self.select_notifications(
+        return self.select_records(
             after, limit, topics=topics, inclusive_of_start=False
         )
 

@@ -1,4 +1,4 @@
-"""Table definition of the event log: the library's columns plus store time and chain."""
+"""The event log table: the library's columns plus store time and the hash chain."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing_sqlalchemy.models import StoredEventRecord
+from eventsourcing_sqlalchemy.models import (  # type: ignore[attr-defined]
+    StoredEventRecord,
+)
 from sqlalchemy import Column, String, Text
 
 if TYPE_CHECKING:

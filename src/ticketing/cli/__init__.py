@@ -1,0 +1,15 @@
+"""The ``ticketing`` console script: thin commands over the runtime.
+
+Each area registers its commands from its own module. Exit codes: 0 success,
+1 a check found a problem, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+from ticketing.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

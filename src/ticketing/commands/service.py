@@ -1,0 +1,330 @@
+"""The command service: one transaction per command, idempotent and concurrency-safe.
+
+For every command: look up its id (a retry returns the first result), load the
+ticket, check the expected version, let the aggregate decide, append its events
+with the command record and, for an open, the ticket number, then commit. A
+rejected command writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from ticketing.aggregates.drafts import PriorityChange, TicketDraft
+from ticketing.aggregates.envelope import Envelope, EventContext
+from ticketing.aggregates.ticket import Ticket
+from ticketing.commands import messages as m
+from ticketing.errors import (
+    ConcurrencyConflictError,
+    InvalidCommandError,
+    TicketNotFoundError,
+)
+from ticketing.ids import ticket_id_for_key
+from ticketing.store import indexes
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.engine import Connection
+
+    from ticketing.aggregates.envelope import Actor
+    from ticketing.aggregates.vocabulary import AuthorKind
+    from ticketing.clock import Clock
+    from ticketing.commands.application import TicketingApplication
+    from ticketing.policies.priority import PriorityMatrix
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who issues a command and why; ``occurred_at`` is honoured for imports only."""
+
+    actor: Actor
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    rule_id: str | None = None
+    rule_set_version: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """The outcome of an accepted command (or of its first run, for a retry)."""
+
+    command_id: str
+    ticket_id: UUID
+    number: str
+    version: int
+    position: int
+    events: int
+    replayed: bool = False
+
+    @classmethod
+    def from_record(
+        cls, record: indexes.CommandRecord, *, replayed: bool
+    ) -> CommandResult:
+        return cls(
+            command_id=record.command_id,
+            ticket_id=record.ticket_id,
+            number=record.number,
+            version=record.version,
+            position=record.last_position,
+            events=record.event_count,
+            replayed=replayed,
+        )
+
+
+def fingerprint(command: m.Command, actor: Actor) -> str:
+    """Identity of a command for idempotency: name, payload and issuing actor."""
+    canonical = json.dumps(
+        {"command": command.name, "args": command.payload(), "actor": actor.id},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class TicketService:
+    """Handles every ticket command; the only writer of ticket events."""
+
+    def __init__(
+        self, app: TicketingApplication, clock: Clock, matrix: PriorityMatrix
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.matrix = matrix
+
+    # -- commands --------------------------------------------------------------
+
+    def execute(self, command: m.Command, ctx: CommandContext) -> CommandResult:
+        """Apply ``command``; a retry of an applied command returns its first result."""
+        ectx = self._event_context(command, ctx)
+        print_ = fingerprint(command, ctx.actor)
+        try:
+            with self.app.log_recorder.transaction(commit=True) as session:
+                conn = session.connection()
+                prior = indexes.find_command(conn, command.command_id)
+                if prior is not None:
+                    prior.check_same(print_)
+                    return CommandResult.from_record(prior, replayed=True)
+                ticket = self._decide(conn, command, ectx)
+                return self._append(ticket, command, print_)
+        except IntegrityError as exc:
+            return self._after_lost_race(command, print_, exc)
+
+    def _append(self, ticket: Ticket, command: m.Command, print_: str) -> CommandResult:
+        pending = len(ticket.pending_events)
+        record_holder: list[indexes.CommandRecord] = []
+
+        def after_insert(conn: Connection, positions: list[int]) -> None:
+            record = indexes.CommandRecord(
+                command_id=command.command_id,
+                command_name=command.name,
+                fingerprint=print_,
+                ticket_id=ticket.id,
+                number=ticket.number,
+                version=ticket.version,
+                first_position=positions[0],
+                last_position=positions[-1],
+                event_count=pending,
+            )
+            indexes.record_command(conn, record)
+            record_holder.append(record)
+
+        self.app.save_ticket(ticket, after_insert=after_insert)
+        return CommandResult.from_record(record_holder[0], replayed=False)
+
+    def _after_lost_race(
+        self, command: m.Command, print_: str, exc: IntegrityError
+    ) -> CommandResult:
+        """A concurrent writer won: the same command -> its result, else a conflict."""
+        with self.app.log_recorder.transaction(commit=False) as session:
+            prior = indexes.find_command(session.connection(), command.command_id)
+        if prior is not None:
+            return CommandResult.from_record(prior.check_same(print_), replayed=True)
+        raise ConcurrencyConflictError(
+            "another command changed the ticket at the same time; reload and retry",
+            {"command": command.name},
+        ) from exc
+
+    def _event_context(self, command: m.Command, ctx: CommandContext) -> EventContext:
+        if ctx.occurred_at is not None and ctx.actor.kind != "import":
+            raise InvalidCommandError.for_fields(
+                {"occurred_at": "only imports may give the time of a command"}
+            )
+        envelope = Envelope(
+            actor=ctx.actor,
+            command_id=command.command_id,
+            correlation_id=ctx.correlation_id or command.command_id,
+            causation_id=ctx.causation_id,
+            rule_id=ctx.rule_id,
+            rule_set_version=ctx.rule_set_version,
+        )
+        occurred_at = ctx.occurred_at or self.clock.now()
+        if occurred_at.tzinfo is None:
+            raise InvalidCommandError.for_fields(
+                {"occurred_at": "must include a time zone"}
+            )
+        return EventContext(envelope=envelope, occurred_at=occurred_at)
+
+    def _decide(
+        self, conn: Connection, command: m.Command, ectx: EventContext
+    ) -> Ticket:
+        if isinstance(command, m.OpenTicket):
+            return self._open(conn, command, ectx)
+        if not isinstance(command, m.TicketCommand):  # pragma: no cover - closed set
+            raise InvalidCommandError.for_fields({"command": "not a ticket command"})
+        ticket = self.load(command.ticket_id)
+        expected = command.expected_version
+        if expected is not None and expected != ticket.version:
+            raise ConcurrencyConflictError(
+                f"ticket {ticket.number} is at version {ticket.version}, "
+                f"not {expected}",
+                {
+                    "ticket": ticket.number,
+                    "expected": expected,
+                    "actual": ticket.version,
+                },
+            )
+        self._apply(ticket, command, ectx)
+        return ticket
+
+    def _open(self, conn: Connection, cmd: m.OpenTicket, ectx: EventContext) -> Ticket:
+        chosen = cmd.number is not None or cmd.ticket_id is not None
+        if chosen and ectx.envelope.actor.kind != "import":
+            raise InvalidCommandError.for_fields(
+                {"number": "only imports may choose a ticket's id or number"}
+            )
+        if cmd.number is not None:
+            indexes.claim_number(conn, cmd.type, cmd.number)
+            number = cmd.number
+        else:
+            number = indexes.allocate_number(conn, cmd.type)
+        ticket_id = cmd.ticket_id or ticket_id_for_key(cmd.command_id)
+        indexes.register_number(conn, number, ticket_id)
+        draft = TicketDraft(
+            number=number,
+            type=cmd.type,
+            title=cmd.title,
+            description=cmd.description,
+            impact=cmd.impact,
+            urgency=cmd.urgency,
+            matrix=self.matrix,
+            requester_id=cmd.requester_id,
+            channel=cmd.channel,
+            category=cmd.category,
+            subcategory=cmd.subcategory,
+            service=cmd.service,
+            configuration_item=cmd.configuration_item,
+            requester_org=cmd.requester_org,
+            requester_site=cmd.requester_site,
+            priority_override=cmd.priority_override,
+            priority_override_reason=cmd.priority_override_reason,
+            tags=cmd.tags,
+        )
+        return Ticket.open(ticket_id, ectx, draft)
+
+    def _apply(  # noqa: PLR0912 - one branch per command, flat on purpose
+        self, ticket: Ticket, cmd: m.TicketCommand, ectx: EventContext
+    ) -> None:
+        match cmd:
+            case m.AddComment():
+                author = self._author_kind(cmd, ectx)
+                ticket.comment(ectx, cmd.body, cmd.visibility, author)
+            case m.RouteTicket():
+                ticket.route(ectx, cmd.queue, cmd.group)
+            case m.AssignTicket():
+                ticket.assign(ectx, cmd.agent_id, cmd.group)
+            case m.UnassignTicket():
+                ticket.unassign(ectx, cmd.reason)
+            case m.ChangePriority():
+                change = PriorityChange(
+                    matrix=self.matrix,
+                    impact=cmd.impact,
+                    urgency=cmd.urgency,
+                    override=cmd.priority_override,
+                    reason=cmd.reason,
+                )
+                ticket.change_priority(ectx, change)
+            case m.PutOnHold():
+                ticket.put_on_hold(ectx, cmd.reason, cmd.note)
+            case m.ResumeTicket():
+                ticket.resume(ectx, cmd.note)
+            case m.EscalateTicket():
+                ticket.escalate(ectx, cmd.level, cmd.reason)
+            case m.ResolveTicket():
+                ticket.resolve(ectx, cmd.resolution_code, cmd.notes)
+            case m.ReopenTicket():
+                ticket.reopen(ectx, cmd.reason)
+            case m.CloseTicket():
+                ticket.close(ectx, cmd.note)
+            case m.CancelTicket():
+                ticket.cancel(ectx, cmd.reason)
+            case m.UnlinkTickets():
+                ticket.unlink(ectx, cmd.kind, str(cmd.target_id))
+            case m.LinkTickets():
+                self._check_link_target(cmd)
+                ticket.link(ectx, cmd.kind, str(cmd.target_id))
+            case m.UntagTicket():
+                ticket.untag(ectx, cmd.tag)
+            case m.TagTicket():
+                ticket.tag(ectx, cmd.tag)
+            case _:  # pragma: no cover - every command class is listed above
+                raise InvalidCommandError.for_fields({"command": cmd.name})
+
+    def _check_link_target(self, cmd: m.LinkTickets) -> None:
+        if cmd.target_id == cmd.ticket_id:
+            raise InvalidCommandError.for_fields(
+                {"target_id": "a ticket cannot be linked to itself"}
+            )
+        self.load(cmd.target_id)
+
+    @staticmethod
+    def _author_kind(cmd: m.AddComment, ectx: EventContext) -> AuthorKind:
+        actor = ectx.envelope.actor
+        if cmd.author_kind is not None:
+            if actor.kind != "import":
+                raise InvalidCommandError.for_fields(
+                    {"author_kind": "follows from the actor; only imports may set it"}
+                )
+            return cmd.author_kind
+        if actor.role == "requester":
+            if cmd.visibility != "public":
+                raise InvalidCommandError.for_fields(
+                    {"visibility": "requesters can only add public comments"}
+                )
+            return "requester"
+        return "system" if actor.kind in ("rule", "system") else "agent"
+
+    # -- reads -------------------------------------------------------------------
+
+    def load(self, ticket_id: UUID, version: int | None = None) -> Ticket:
+        """The ticket folded from its events (up to ``version`` when given)."""
+        try:
+            ticket: object = self.app.repository.get(ticket_id, version=version)
+        except AggregateNotFoundError:
+            raise TicketNotFoundError.for_ref(str(ticket_id)) from None
+        if not isinstance(ticket, Ticket):  # pragma: no cover - one aggregate type
+            raise TicketNotFoundError.for_ref(str(ticket_id))
+        return ticket
+
+    def resolve_ref(self, ref: str) -> UUID:
+        """A ticket id from a number (INC0000001) or a UUID string."""
+        ref = ref.strip()
+        with self.app.log_recorder.transaction(commit=False) as session:
+            found = indexes.find_ticket_by_number(session.connection(), ref.upper())
+        if found is not None:
+            return found
+        try:
+            ticket_id = UUID(ref)
+        except ValueError:
+            raise TicketNotFoundError.for_ref(ref) from None
+        self.load(ticket_id)
+        return ticket_id

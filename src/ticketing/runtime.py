@@ -1,0 +1,53 @@
+"""Composition root: build the store, the service and the read side from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ticketing.clock import Clock, SystemClock
+from ticketing.commands.application import TicketingApplication
+from ticketing.commands.service import TicketService
+from ticketing.policies.priority import load_priority_matrix
+from ticketing.store.indexes import create_index_tables
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ticketing.settings import Settings
+    from ticketing.store.recorder import TicketingRecorder
+
+
+@dataclass
+class Runtime:
+    """Everything one process uses, built once and closed at exit."""
+
+    settings: Settings
+    clock: Clock
+    app: TicketingApplication
+    service: TicketService
+    closed: bool = field(default=False)
+
+    @property
+    def engine(self) -> Engine:
+        return self.app.log_recorder.engine
+
+    @property
+    def recorder(self) -> TicketingRecorder:
+        return self.app.log_recorder
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.app.close()
+            self.engine.dispose()
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Open (and if needed create) the store described by ``settings``."""
+    clock = clock or SystemClock()
+    app = TicketingApplication(settings.db_url, settings.snapshot_interval)
+    create_index_tables(app.log_recorder.engine)
+    matrix = load_priority_matrix(settings.priority_matrix_version)
+    service = TicketService(app, clock, matrix)
+    return Runtime(settings=settings, clock=clock, app=app, service=service)

@@ -1,0 +1,1 @@
+"""Shared test helpers: builders, strategies, database fixtures."""
