@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ticketing.errors import InvalidCommandError
+
 if TYPE_CHECKING:
     from ticketing.aggregates.vocabulary import Priority, TicketType
     from ticketing.policies.priority import PriorityMatrix
@@ -32,6 +34,13 @@ class TicketDraft:
     priority_override: Priority | None = None
     priority_override_reason: str | None = None
     tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_reason(
+            self.priority_override,
+            self.priority_override_reason,
+            "priority_override_reason",
+        )
 
     def event_fields(self) -> dict[str, Any]:
         priority = self.priority_override or self.matrix.priority_for(
@@ -70,3 +79,14 @@ class PriorityChange:
     urgency: int | None = None
     override: Priority | None = None
     reason: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_reason(self.override, self.reason, "reason")
+
+
+def _require_reason(override: Priority | None, reason: str | None, field: str) -> None:
+    """An explicit priority override is only accepted with a non-blank reason."""
+    if override is not None and not (reason or "").strip():
+        raise InvalidCommandError.for_fields(
+            {field: "a reason is required with a priority override"}
+        )

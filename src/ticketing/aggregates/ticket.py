@@ -110,6 +110,9 @@ class Ticket(Aggregate):
                 aggregate.group = self.group
             if aggregate.state == "new":
                 aggregate.state = "in_progress"
+            elif aggregate.state_before_hold == "new":
+                # assigned while on hold: resuming must not make it "new" again
+                aggregate.state_before_hold = "in_progress"
 
     class Unassigned(TicketEvent):
         agent_id: str
