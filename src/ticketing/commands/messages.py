@@ -6,6 +6,7 @@ every bad field, so a command object that exists is always well-formed.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -72,13 +73,13 @@ class Command:
     def payload(self) -> dict[str, Any]:
         """The command's own fields (not id or expected version), JSON-able."""
         skip = {"command_id", "expected_version"}
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            if name in skip:
-                continue
-            value = getattr(self, name)
-            out[name] = _jsonable(value)
-        return out
+        # dataclasses.fields(), not __dataclass_fields__: the latter also lists
+        # the ClassVar ``name``, which is not an argument of the command.
+        return {
+            f.name: _jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name not in skip
+        }
 
 
 def _jsonable(value: object) -> object:

@@ -23,6 +23,7 @@ from ticketing.aggregates.ticket import Ticket
 from ticketing.commands import messages as m
 from ticketing.errors import (
     ConcurrencyConflictError,
+    ConflictError,
     InvalidCommandError,
     TicketNotFoundError,
 )
@@ -202,12 +203,18 @@ class TicketService:
             raise InvalidCommandError.for_fields(
                 {"number": "only imports may choose a ticket's id or number"}
             )
+        ticket_id = cmd.ticket_id or ticket_id_for_key(cmd.command_id)
+        existing = indexes.find_number(conn, ticket_id)
+        if existing is not None:
+            raise ConflictError(
+                f"ticket {ticket_id} already exists as {existing}",
+                {"ticket_id": str(ticket_id), "number": existing},
+            )
         if cmd.number is not None:
             indexes.claim_number(conn, cmd.type, cmd.number)
             number = cmd.number
         else:
             number = indexes.allocate_number(conn, cmd.type)
-        ticket_id = cmd.ticket_id or ticket_id_for_key(cmd.command_id)
         indexes.register_number(conn, number, ticket_id)
         draft = TicketDraft(
             number=number,
