@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from hypothesis import settings
@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from tests.support.builders import MATRIX, Timeline, draft
 from ticketing.aggregates.drafts import PriorityChange
 from ticketing.aggregates.envelope import EventContext
-from ticketing.aggregates.ticket import Ticket
+from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.aggregates.vocabulary import HOLD_REASONS, LINK_KINDS, STATES
 from ticketing.commands.application import TicketingApplication
 from ticketing.errors import (
@@ -353,7 +353,8 @@ class TicketLifecycle(RuleBasedStateMachine):
         assert [s.originator_version for s in stored] == list(range(1, t.version + 1))
         folded: Ticket | None = None
         for event in self.app.repository.event_store.get(t.id):
-            folded = event.mutate(folded)  # type: ignore[assignment]
+            assert isinstance(event, TicketEvent)
+            folded = cast("Ticket | None", event.mutate(folded))
         assert folded == t
         # the repository starts from the latest snapshot (every 3 events)
         assert self.app.repository.get(t.id) == t
