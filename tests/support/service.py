@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from sqlalchemy import select
 
@@ -15,10 +16,12 @@ from ticketing.commands.service import CommandContext
 from ticketing.runtime import Runtime, build_runtime
 from ticketing.settings import Settings
 from ticketing.store import indexes
+from ticketing.store.chain import GENESIS_HASH, event_hash
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from uuid import UUID
+
+    from ticketing.store.records import LogRecord
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AGENT = Actor(id="alice", role="agent", kind="human")
@@ -83,3 +86,21 @@ def log_state(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
                 tuple(row) for row in conn.execute(select(snapshot_table))
             )
     return state
+
+
+def assert_chained(records: list[LogRecord]) -> None:
+    """Each record's hash covers its predecessor's hash and its own fields."""
+    prev = GENESIS_HASH
+    for r in records:
+        assert r.prev_hash == prev, r.id
+        oid = r.originator_id
+        assert r.hash == event_hash(
+            prev,
+            r.id,
+            oid if isinstance(oid, UUID) else UUID(str(oid)),
+            r.originator_version,
+            r.topic,
+            r.state,
+            r.recorded_at,
+        ), r.id
+        prev = r.hash
