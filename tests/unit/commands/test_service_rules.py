@@ -17,6 +17,7 @@ from tests.support.service import (
     open_ticket,
     opened,
 )
+from ticketing.clock import SettableClock
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext
 from ticketing.errors import InvalidCommandError, NotFoundError
@@ -161,3 +162,34 @@ def test_load_of_an_unknown_ticket_is_not_found(runtime: Runtime) -> None:
 
     with pytest.raises(NotFoundError):
         runtime.service.load(missing)
+
+
+def test_a_live_command_is_stamped_no_earlier_than_the_last_event(
+    runtime: Runtime,
+) -> None:
+    # given a ticket whose last event is ahead of this host's clock
+    # (another host, slightly ahead, wrote it)
+    tid = opened(runtime)
+    last = runtime.service.load(tid).modified_on
+    clock = runtime.clock
+    assert isinstance(clock, SettableClock)
+    clock.set(last - timedelta(seconds=30))
+
+    result = runtime.service.execute(m.TagTicket(ticket_id=tid, tag="x"), AS_AGENT)
+
+    ticket = runtime.service.load(tid)
+    assert result.version == 2
+    assert ticket.modified_on == last
+
+
+def test_a_live_command_reads_the_clock_after_loading_the_ticket(
+    runtime: Runtime,
+) -> None:
+    tid = opened(runtime)
+    clock = runtime.clock
+    assert isinstance(clock, SettableClock)
+    clock.set(PAST.replace(year=2030))
+
+    runtime.service.execute(m.TagTicket(ticket_id=tid, tag="x"), AS_AGENT)
+
+    assert runtime.service.load(tid).modified_on > PAST.replace(year=2030)
