@@ -2,7 +2,8 @@
 
 The recorders are the ones ``TicketingFactory`` (store/factory.py) configures:
 ``TicketingRecorder`` for the event log (Core inserts, store time, hash chain,
-write lock) and the library's SQLAlchemy recorders for snapshots and tracking.
+write lock), the library's aggregate recorder (snapshots; tables created under
+our schema lock) and its tracking recorder.
 Every case runs on a SQLite file and on a fresh PostgreSQL schema.
 
 Where our store deliberately differs from what a library case asserts, the case
@@ -45,14 +46,17 @@ from eventsourcing.tests.persistence import (
 )
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.recorders import (
-    SQLAlchemyAggregateRecorder,
     SQLAlchemyProcessRecorder,
     SQLAlchemyTrackingRecorder,
 )
 
 from tests.support.databases import create_pg_schema, drop_pg_schema
 from ticketing.commands.application import APPLICATION_NAME
-from ticketing.store.factory import PERSISTENCE_TOPIC, TicketingFactory
+from ticketing.store.factory import (
+    PERSISTENCE_TOPIC,
+    TicketingAggregateRecorder,
+    TicketingFactory,
+)
 from ticketing.store.recorder import TicketingRecorder
 
 if TYPE_CHECKING:
@@ -203,7 +207,7 @@ class _FactoryCases(_Backend, InfrastructureFactoryTestCase[TicketingFactory]):
         return TicketingFactory
 
     def expected_aggregate_recorder_class(self) -> type[AggregateRecorder]:
-        return SQLAlchemyAggregateRecorder
+        return TicketingAggregateRecorder
 
     def expected_application_recorder_class(self) -> type[ApplicationRecorder]:
         return TicketingRecorder

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from ticketing.commands.service import TicketService
 
-BARRIER_TIMEOUT = 60.0
+BARRIER_TIMEOUT = 30.0
 TYPES = ("incident", "service_request", "problem", "change")
 
 
@@ -104,6 +104,9 @@ def run_in_process(db_url: str, worker: int, args: tuple[Any, ...], queue: Any) 
     """Process entry point (spawn): own runtime, then the named workload."""
     kind, *rest = args
     try:
+        if kind == "open":
+            # all processes start on the (possibly empty) database at once
+            rest[-1].wait(BARRIER_TIMEOUT)
         with open_runtime(db_url) as runtime:
             if kind == "open":
                 count, barrier = rest
@@ -114,6 +117,7 @@ def run_in_process(db_url: str, worker: int, args: tuple[Any, ...], queue: Any) 
                     runtime.service, ticket_id, worker, n, barrier
                 )
     except Exception as exc:  # reported to the test, which fails
+        args[-1].abort()  # release the other workers instead of letting them wait
         outcomes = [Outcome(worker, "-", "error", detail=repr(exc))]
     queue.put(outcomes)
 

@@ -6,13 +6,28 @@ Selected with ``PERSISTENCE_MODULE=ticketing.store.factory:TicketingFactory``.
 from __future__ import annotations
 
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder
+from sqlalchemy.engine import Engine
 
 from ticketing.store.datastore import TicketingDatastore
 from ticketing.store.recorder import TicketingRecorder
+from ticketing.store.schema import create_tables
 
 PERSISTENCE_TOPIC = "ticketing.store.factory:TicketingFactory"
 
 
+class TicketingAggregateRecorder(SQLAlchemyAggregateRecorder):
+    """The library's aggregate recorder (our snapshots), DDL under the schema lock."""
+
+    def create_table(self) -> None:
+        engine = self.datastore.engine
+        if not isinstance(engine, Engine):  # pragma: no cover - built from a URL
+            super().create_table()
+            return
+        create_tables(engine, self.tables)
+
+
 class TicketingFactory(SQLAlchemyFactory):
     datastore_class = TicketingDatastore
+    aggregate_recorder_class = TicketingAggregateRecorder
     application_recorder_class = TicketingRecorder

@@ -31,6 +31,7 @@ from ticketing.aggregates.vocabulary import (
     format_number,
 )
 from ticketing.errors import ConflictError, IdempotencyConflictError
+from ticketing.store.schema import schema_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -91,8 +92,8 @@ class CommandRecord:
 
 
 def create_index_tables(engine: Engine) -> None:
-    metadata.create_all(engine, checkfirst=True)
-    with engine.begin() as conn:
+    with schema_transaction(engine) as conn:
+        metadata.create_all(conn, checkfirst=True)
         existing = set(conn.execute(select(counters_table.c.name)).scalars())
         for prefix in NUMBER_PREFIX.values():
             if prefix not in existing:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from ticketing.clock import Clock, SystemClock
 from ticketing.store.chain import GENESIS_HASH, event_hash
 from ticketing.store.records import LogRecord, as_new_record
+from ticketing.store.schema import create_tables
 
 if TYPE_CHECKING:
     from sqlalchemy import Row, Table
@@ -45,6 +46,9 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         super().__init__(datastore, **kwargs)
         self.table: Table = self.events_record_cls.__table__
         self.wall_clock: Clock = SystemClock()
+
+    def create_table(self) -> None:
+        create_tables(self.engine, self.tables)
 
     @property
     def engine(self) -> Engine:
