@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     insert,
     select,
     update,
@@ -100,10 +101,28 @@ def create_index_tables(engine: Engine) -> None:
                 conn.execute(insert(counters_table).values(name=prefix, value=0))
 
 
+# Prepared once: building a statement per call cost more than running it.
+_FIND_COMMAND = select(commands_table).where(
+    commands_table.c.command_id == bindparam("command_id")
+)
+_RECORD_COMMAND = insert(commands_table)
+_NEXT_NUMBER = (
+    update(counters_table)
+    .where(counters_table.c.name == bindparam("prefix"))
+    .values(value=counters_table.c.value + 1)
+    .returning(counters_table.c.value)
+)
+_REGISTER_NUMBER = insert(ticket_numbers_table)
+_TICKET_BY_NUMBER = select(ticket_numbers_table.c.ticket_id).where(
+    ticket_numbers_table.c.number == bindparam("number")
+)
+_NUMBER_OF_TICKET = select(ticket_numbers_table.c.number).where(
+    ticket_numbers_table.c.ticket_id == bindparam("ticket_id")
+)
+
+
 def find_command(conn: Connection, command_id: str) -> CommandRecord | None:
-    row = conn.execute(
-        select(commands_table).where(commands_table.c.command_id == command_id)
-    ).first()
+    row = conn.execute(_FIND_COMMAND, {"command_id": command_id}).first()
     return None if row is None else CommandRecord(**row._asdict())
 
 
@@ -111,19 +130,13 @@ def record_command(conn: Connection, record: CommandRecord) -> None:
     values = {
         name: getattr(record, name) for name in CommandRecord.__dataclass_fields__
     }
-    conn.execute(insert(commands_table).values(**values))
+    conn.execute(_RECORD_COMMAND, values)
 
 
 def allocate_number(conn: Connection, ticket_type: TicketType) -> str:
     """Next number for the type; rolls back with the transaction, so no gaps."""
     prefix = NUMBER_PREFIX[ticket_type]
-    c = counters_table.c
-    value = conn.execute(
-        update(counters_table)
-        .where(c.name == prefix)
-        .values(value=c.value + 1)
-        .returning(c.value)
-    ).scalar_one()
+    value = conn.execute(_NEXT_NUMBER, {"prefix": prefix}).scalar_one()
     return format_number(ticket_type, int(value))
 
 
@@ -145,18 +158,14 @@ def claim_number(conn: Connection, ticket_type: TicketType, number: str) -> None
 
 
 def register_number(conn: Connection, number: str, ticket_id: UUID) -> None:
-    conn.execute(
-        insert(ticket_numbers_table).values(number=number, ticket_id=ticket_id)
-    )
+    conn.execute(_REGISTER_NUMBER, {"number": number, "ticket_id": ticket_id})
 
 
 def find_ticket_by_number(conn: Connection, number: str) -> UUID | None:
-    t = ticket_numbers_table.c
-    value = conn.execute(select(t.ticket_id).where(t.number == number)).scalar()
+    value = conn.execute(_TICKET_BY_NUMBER, {"number": number}).scalar()
     return None if value is None else UUID(str(value))
 
 
 def find_number(conn: Connection, ticket_id: UUID) -> str | None:
-    t = ticket_numbers_table.c
-    value = conn.execute(select(t.number).where(t.ticket_id == ticket_id)).scalar()
+    value = conn.execute(_NUMBER_OF_TICKET, {"ticket_id": ticket_id}).scalar()
     return None if value is None else str(value)

@@ -10,21 +10,24 @@ later see an event commit below N. See docs/event-log.md.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ticketing.clock import Clock, SystemClock
 from ticketing.store.chain import GENESIS_HASH, event_hash
 from ticketing.store.records import LogRecord, as_new_record
 from ticketing.store.schema import create_tables
+from ticketing.store.streams import select_stream
 
 if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification, StoredEvent
     from sqlalchemy import Row, Table
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
@@ -33,6 +36,15 @@ if TYPE_CHECKING:
 AfterInsert = Callable[["Connection", list[int]], None]
 
 PG_LOCK_TIMEOUT: Final = "30s"
+#: Rows per multi-row INSERT on PostgreSQL (8 parameters each).
+PG_PAGE_ROWS: Final = 1000
+#: From this many rows on, PostgreSQL appends use COPY (bulk imports).
+PG_COPY_MIN_ROWS: Final = 100
+_COLUMNS: Final = (
+    "id, originator_id, originator_version, topic, state, recorded_at, prev_hash, hash"
+)
+#: (position, originator_id, version, topic, state, recorded_at, prev_hash, hash)
+NewRow = tuple[int, UUID, int, str, bytes, str, str, str]
 
 
 def format_recorded_at(clock: Clock) -> str:
@@ -68,11 +80,10 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> list[int]:
         conn = session.connection()
-        self.lock_for_append(conn)
-        head = self.read_head(conn)
+        head = self.lock_and_read_head(conn, notify=bool(stored_events))
         position, prev = head if head else (0, GENESIS_HASH)
         recorded_at = format_recorded_at(self.wall_clock)
-        rows: list[dict[str, Any]] = []
+        rows: list[NewRow] = []
         for stored in stored_events:
             record = as_new_record(stored)
             position += 1
@@ -86,26 +97,83 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
                 recorded_at,
             )
             rows.append(
-                {
-                    "id": position,
-                    "originator_id": record.originator_id,
-                    "originator_version": record.originator_version,
-                    "topic": record.topic,
-                    "state": record.state,
-                    "recorded_at": recorded_at,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
+                (
+                    position,
+                    record.originator_id,
+                    record.originator_version,
+                    record.topic,
+                    record.state,
+                    recorded_at,
+                    prev,
+                    digest,
+                )
             )
             prev = digest
         if rows:
-            conn.execute(insert(self.table), rows)
-            self.notify_appended(conn)
-        positions = [r["id"] for r in rows]
+            self._insert_rows(conn, rows)
+        positions = [r[0] for r in rows]
         after_insert: AfterInsert | None = kwargs.get("after_insert")
         if after_insert is not None:
             after_insert(conn, positions)
         return positions
+
+    def _insert_rows(self, conn: Connection, rows: list[NewRow]) -> None:
+        """Insert through the driver: SQLAlchemy's per-row bind processing costs
+        more than everything else in a bulk append (docs/benchmarks.md)."""
+        table = self._qualified_name
+        if self.dialect == "postgresql" and len(rows) >= PG_COPY_MIN_ROWS:
+            self._copy_rows(conn, rows)
+            return
+        if self.dialect == "postgresql":
+            # one multi-row VALUES per page; psycopg2 binds client-side
+            for start in range(0, len(rows), PG_PAGE_ROWS):
+                page = rows[start : start + PG_PAGE_ROWS]
+                values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s)"] * len(page))
+                params = [
+                    v
+                    for r in page
+                    for v in (r[0], str(r[1]), r[2], r[3], r[4], r[5], r[6], r[7])
+                ]
+                sql = f"INSERT INTO {table} ({_COLUMNS}) VALUES {values}"  # noqa: S608 - our table, bound values
+                conn.exec_driver_sql(sql, tuple(params))
+            return
+        sql = f"INSERT INTO {table} ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"  # noqa: S608 - our table, bound values
+        conn.exec_driver_sql(sql, [(r[0], r[1].bytes, *r[2:]) for r in rows])
+
+    def _copy_rows(self, conn: Connection, rows: list[NewRow]) -> None:
+        """PostgreSQL bulk path: COPY in the caller's transaction. Driver errors
+        are raised as SQLAlchemy's, exactly like those of the INSERT path."""
+        buffer = io.StringIO()
+        for r in rows:
+            buffer.write(
+                f"{r[0]}\t{r[1]}\t{r[2]}\t{_copy_text(r[3])}\t\\\\x{r[4].hex()}"
+                f"\t{_copy_text(r[5])}\t{r[6]}\t{r[7]}\n"
+            )
+        buffer.seek(0)
+        statement = f"COPY {self._qualified_name} ({_COLUMNS}) FROM STDIN"
+        dbapi_connection: Any = conn.connection.dbapi_connection
+        dbapi: Any = conn.dialect.loaded_dbapi
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.copy_expert(statement, buffer)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
+
+    def lock_and_read_head(
+        self, conn: Connection, *, notify: bool = True
+    ) -> tuple[int, str] | None:
+        """Take the write lock, queue the wake-up and read the head: on PostgreSQL
+        in one round trip (NOTIFY is only delivered if the transaction commits)."""
+        if self.dialect != "postgresql":
+            return self.read_head(conn)  # BEGIN IMMEDIATE already took the lock
+        statements = [
+            f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'",
+            f"LOCK TABLE {self._qualified_name} IN EXCLUSIVE MODE",
+            *([f"NOTIFY {self.channel_name}"] if notify else []),
+            f"SELECT id, hash FROM {self._qualified_name} ORDER BY id DESC LIMIT 1",  # noqa: S608 - our table
+        ]
+        row = conn.exec_driver_sql("; ".join(statements)).first()
+        return (int(row[0]), str(row[1])) if row else None
 
     def lock_for_append(self, conn: Connection) -> None:
         """Serialise appenders until commit (SQLite: BEGIN IMMEDIATE already did)."""
@@ -142,29 +210,10 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
-        t = self.table
-        version = t.c.originator_version
-        query = select(version, t.c.topic, t.c.state).where(
-            t.c.originator_id == _as_uuid(originator_id)
-        )
-        if gt is not None:
-            query = query.where(version > gt)
-        if lte is not None:
-            query = query.where(version <= lte)
-        query = query.order_by(version.desc() if desc else version)
-        if limit is not None:
-            query = query.limit(limit)
         with self.transaction(commit=False) as session:
-            rows = session.connection().execute(query).all()
-        return [
-            StoredEvent(
-                originator_id=originator_id,
-                originator_version=row[0],
-                topic=row[1],
-                state=bytes(row[2]),
+            return select_stream(
+                session.connection(), self.table, originator_id, gt, lte, desc, limit
             )
-            for row in rows
-        ]
 
     def select_notifications(
         self,
@@ -219,6 +268,16 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
             value = session.connection().execute(select(func.max(self.table.c.id)))
             head = value.scalar()
         return None if head is None else int(head)
+
+
+def _copy_text(value: str) -> str:
+    """Escape a value for COPY's text format."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 def _as_uuid(value: UUID | str) -> UUID:
