@@ -57,6 +57,8 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.table: Table = self.events_record_cls.__table__
+        t = self.table
+        self._head_query = select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1)
         self.wall_clock: Clock = SystemClock()
 
     def create_table(self) -> None:
@@ -188,10 +190,7 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
 
     def read_head(self, conn: Connection) -> tuple[int, str] | None:
         """Last position and its chain hash, or None for an empty log."""
-        t = self.table
-        row = conn.execute(
-            select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1)
-        ).first()
+        row = conn.execute(self._head_query).first()
         return (int(row[0]), str(row[1])) if row else None
 
     @property
