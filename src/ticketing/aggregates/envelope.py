@@ -43,6 +43,8 @@ class Envelope:
 
     For automated changes ``rule_id`` and ``rule_set_version`` name the rule
     (or SLA threshold) that decided it, and ``causation_id`` the triggering event.
+    ``command_name`` and ``command_fingerprint`` identify the command for
+    idempotency, so that the commands index can be rebuilt from the log alone.
     """
 
     actor: Actor
@@ -51,6 +53,8 @@ class Envelope:
     causation_id: str | None = None
     rule_id: str | None = None
     rule_set_version: str | None = None
+    command_name: str | None = None
+    command_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ class EnvelopeAsDict(Transcoding):
             "causation_id": env.causation_id,
             "rule_id": env.rule_id,
             "rule_set_version": env.rule_set_version,
+            "command_name": env.command_name,
+            "command_fingerprint": env.command_fingerprint,
         }
 
     def decode(self, data: Any) -> Envelope:
@@ -89,4 +95,6 @@ class EnvelopeAsDict(Transcoding):
             causation_id=d.get("causation_id"),
             rule_id=d.get("rule_id"),
             rule_set_version=d.get("rule_set_version"),
+            command_name=d.get("command_name"),
+            command_fingerprint=d.get("command_fingerprint"),
         )

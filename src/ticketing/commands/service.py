@@ -105,8 +105,8 @@ class TicketService:
 
     def execute(self, command: m.Command, ctx: CommandContext) -> CommandResult:
         """Apply ``command``; a retry of an applied command returns its first result."""
-        ectx = self._event_context(command, ctx)
         print_ = fingerprint(command, ctx.actor)
+        ectx = self._event_context(command, ctx, print_)
         try:
             with self.app.log_recorder.transaction(commit=True) as session:
                 conn = session.connection()
@@ -154,7 +154,9 @@ class TicketService:
             {"command": command.name},
         ) from exc
 
-    def _event_context(self, command: m.Command, ctx: CommandContext) -> EventContext:
+    def _event_context(
+        self, command: m.Command, ctx: CommandContext, print_: str
+    ) -> EventContext:
         if ctx.occurred_at is not None and ctx.actor.kind != "import":
             raise InvalidCommandError.for_fields(
                 {"occurred_at": "only imports may give the time of a command"}
@@ -166,6 +168,8 @@ class TicketService:
             causation_id=ctx.causation_id,
             rule_id=ctx.rule_id,
             rule_set_version=ctx.rule_set_version,
+            command_name=command.name,
+            command_fingerprint=print_,
         )
         occurred_at = ctx.occurred_at or self.clock.now()
         if occurred_at.tzinfo is None:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from ticketing.clock import Clock, SystemClock
 from ticketing.store.chain import GENESIS_HASH, event_hash
-from ticketing.store.records import LogRecord, as_new_record
+from ticketing.store.records import LogRecord, NewRecord, as_new_record
 
 if TYPE_CHECKING:
     from sqlalchemy import Row, Table
@@ -72,15 +72,7 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         for stored in stored_events:
             record = as_new_record(stored)
             position += 1
-            digest = event_hash(
-                prev,
-                position,
-                record.originator_id,
-                record.originator_version,
-                record.topic,
-                record.state,
-                recorded_at,
-            )
+            digest = self.chain_hash(prev, position, record, recorded_at)
             rows.append(
                 {
                     "id": position,
@@ -102,6 +94,20 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         if after_insert is not None:
             after_insert(conn, positions)
         return positions
+
+    def chain_hash(
+        self, prev: str, position: int, record: NewRecord, recorded_at: str
+    ) -> str:
+        """The hash of a new row chained to ``prev`` (benchmarks override it)."""
+        return event_hash(
+            prev,
+            position,
+            record.originator_id,
+            record.originator_version,
+            record.topic,
+            record.state,
+            recorded_at,
+        )
 
     def lock_for_append(self, conn: Connection) -> None:
         """Serialise appenders until commit (SQLite: BEGIN IMMEDIATE already did)."""

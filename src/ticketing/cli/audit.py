@@ -1,0 +1,137 @@
+"""Auditor commands: ``verify``, ``seal``, ``export`` and ``import events``."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path  # noqa: TC003 - typer reads the annotations at runtime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ticketing.cli.app import (
+    EXIT_CHECK_FAILED,
+    app,
+    fail,
+    guarded,
+    open_runtime,
+    print_json,
+)
+from ticketing.store.seal import Seal, parse_seal
+from ticketing.store.verify import make_seal, verify_log
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from ticketing.store.findings import Finding
+    from ticketing.store.verify import VerifyReport
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable JSON report.")
+]
+
+
+@contextmanager
+def progress_bar(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing on stderr when it is a terminal."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        disable=not (enabled and sys.stderr.isatty()),
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command("verify")
+def verify_command(
+    as_json: JsonOption = False,
+    seal_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--seal",
+            help="A checkpoint written by `ticketing seal`: also prove that the "
+            "log still extends it (detects a truncated or rewritten history).",
+        ),
+    ] = None,
+) -> None:
+    """Check the hash chain of the whole log; exit 1 on any tampering."""
+    seal = None if seal_file is None else read_seal(seal_file)
+    with open_runtime() as runtime, progress_bar("verify", enabled=not as_json) as cb:
+        report = verify_log(runtime.recorder, seal=seal, progress=cb)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        render_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("seal")
+def seal_command(as_json: JsonOption = False) -> None:
+    """Verify the log, then print a checkpoint (JSON) to keep outside the database."""
+    with open_runtime() as runtime, progress_bar("verify", enabled=not as_json) as cb:
+        report = verify_log(runtime.recorder, progress=cb)
+        if not report.ok:
+            if as_json:
+                print_json(report.as_dict())
+            else:
+                render_report(report)
+            typer.echo(
+                "error: refusing to seal a log that fails verification", err=True
+            )
+            raise typer.Exit(EXIT_CHECK_FAILED)
+        seal = make_seal(report, runtime.clock)
+    print_json(seal.as_dict())
+    if not as_json:
+        typer.echo(
+            f"sealed position {seal.position} ({seal.events} events) at "
+            f"{seal.sealed_at}; keep the JSON above outside the database and "
+            "check it later with `ticketing verify --seal FILE`",
+            err=True,
+        )
+
+
+def read_seal(path: Path) -> Seal:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read seal file {path}: {exc}") from exc
+    return guarded(lambda: parse_seal(text, str(path)))
+
+
+def render_report(report: VerifyReport) -> None:
+    scope = f"{report.events} events up to position {report.head_position}"
+    if report.ok:
+        sealed = ""
+        if report.seal is not None:
+            sealed = (
+                f"; extends the seal at position {report.seal.position} "
+                f"({report.seal.sealed_at})"
+            )
+        typer.echo(
+            f"OK: {scope}: hash chain intact, versions continuous{sealed}\n"
+            f"head hash: {report.head_hash}"
+        )
+        return
+    typer.echo(f"FAILED: {len(report.findings)} problem(s) in {scope}")
+    for finding in report.findings:
+        typer.echo(render_finding(finding))
+
+
+def render_finding(finding: Finding) -> str:
+    lines = [
+        f"  [{finding.check}] {finding.kind} at position {finding.position}: "
+        f"{finding.message}",
+        f"      expected: {finding.expected}",
+        f"      found:    {finding.found}",
+    ]
+    lines.extend(f"      {key}: {value}" for key, value in finding.details.items())
+    return "\n".join(lines)
