@@ -13,7 +13,7 @@ from ticketing.aggregates.envelope import Actor
 from ticketing.clock import SettableClock
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext, CommandResult
-from ticketing.errors import DomainError
+from ticketing.errors import DomainError, InvalidCommandError
 from ticketing.runtime import Runtime, build_runtime
 from ticketing.settings import Settings
 from ticketing.store import indexes
@@ -57,10 +57,10 @@ class Writer:
         return result
 
     def try_run(self, command: m.Command) -> CommandResult | None:
-        """Run, or return None when the domain refuses the command."""
+        """Run; None when the command is refused (invalid, or by the domain)."""
         try:
             return self.run(command)
-        except DomainError:
+        except (DomainError, InvalidCommandError):
             return None
 
     def open(self, title: str = "Printer on fire", **kw: Any) -> UUID:
