@@ -8,6 +8,7 @@ from pathlib import Path  # noqa: TC003 - typer reads the annotations at runtime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ticketing.cli.app import (
@@ -42,6 +43,7 @@ def progress_bar(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
+        console=Console(stderr=True),  # stdout may be the export itself
         transient=True,
         disable=not (enabled and sys.stderr.isatty()),
     ) as bar:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 FORMAT_NAME: Final = "ticketing-event-log"
 FORMAT_VERSION: Final = 1
 EVENTS_TABLE: Final = f"{APPLICATION_NAME}_events"
+HASH_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
 
 
 class PortableLogError(TicketingError):
@@ -163,11 +165,7 @@ def field_int(line_no: int, value: dict[str, Any], name: str, low: int) -> int:
 
 def field_hash(line_no: int, value: dict[str, Any], name: str) -> str:
     found = value[name]
-    if not (
-        isinstance(found, str)
-        and len(found) == 64
-        and all(c in "0123456789abcdef" for c in found)
-    ):
+    if not isinstance(found, str) or not HASH_PATTERN.fullmatch(found):
         raise PortableLogError.at(line_no, f"{name} must be 64 lowercase hex digits")
     return found
 

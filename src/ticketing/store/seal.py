@@ -8,7 +8,6 @@ must still hold, at the sealed position, an event whose hash is the sealed hash.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,13 +17,13 @@ from ticketing.commands.application import APPLICATION_NAME
 from ticketing.errors import TicketingError
 from ticketing.store.chain import GENESIS_HASH
 from ticketing.store.findings import Finding
+from ticketing.store.portable import HASH_PATTERN
 
 if TYPE_CHECKING:
     from ticketing.store.recorder import TicketingRecorder
 
 SEAL_FORMAT: Final = "ticketing-seal"
 SEAL_VERSION: Final = 1
-HASH_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
 
 
 class InvalidSealError(TicketingError):
