@@ -224,10 +224,16 @@ class Ticket(Aggregate):
         """Snapshot whose JSON arrays come back as the tuples the state uses."""
 
         def mutate(self, aggregate: None) -> Ticket:
-            ticket = cast("Ticket", BaseSnapshot.mutate(self, aggregate))
-            ticket.tags = tuple(ticket.tags)
-            ticket.links = tuple((kind, target) for kind, target in ticket.links)
-            return ticket
+            return Ticket.normalise_state(
+                cast("Ticket", BaseSnapshot.mutate(self, aggregate))
+            )
+
+    @staticmethod
+    def normalise_state(ticket: Ticket) -> Ticket:
+        """Restore the tuples that a JSON round trip turns into lists."""
+        ticket.tags = tuple(ticket.tags)
+        ticket.links = tuple((kind, target) for kind, target in ticket.links)
+        return ticket
 
     # -- state (set by the events above) --------------------------------------
 

@@ -30,6 +30,7 @@ from ticketing.ids import ticket_id_for_key
 from ticketing.store import indexes
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from sqlalchemy.engine import Connection
@@ -100,6 +101,8 @@ class TicketService:
         self.app = app
         self.clock = clock
         self.matrix = matrix
+        #: Called after each commit that appended events (e.g. to wake runners).
+        self.on_committed: list[Callable[[CommandResult], None]] = []
 
     # -- commands --------------------------------------------------------------
 
@@ -115,9 +118,12 @@ class TicketService:
                     prior.check_same(print_)
                     return CommandResult.from_record(prior, replayed=True)
                 ticket = self._decide(conn, command, ectx)
-                return self._append(ticket, command, print_)
+                result = self._append(ticket, command, print_)
         except IntegrityError as exc:
             return self._after_lost_race(command, print_, exc)
+        for listener in self.on_committed:
+            listener(result)
+        return result
 
     def _append(self, ticket: Ticket, command: m.Command, print_: str) -> CommandResult:
         pending = len(ticket.pending_events)
