@@ -42,7 +42,9 @@ class Envelope:
     """Provenance of one command, copied onto each event it produced.
 
     For automated changes ``rule_id`` and ``rule_set_version`` name the rule
-    (or SLA threshold) that decided it, and ``causation_id`` the triggering event.
+    (or SLA threshold) that decided it, ``causation_id`` the triggering event,
+    and ``depth`` how many automated steps led here (0 for a human command);
+    automation refuses to go beyond a bounded depth (no rule loops).
     """
 
     actor: Actor
@@ -51,6 +53,7 @@ class Envelope:
     causation_id: str | None = None
     rule_id: str | None = None
     rule_set_version: str | None = None
+    depth: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class EnvelopeAsDict(Transcoding):
             "causation_id": env.causation_id,
             "rule_id": env.rule_id,
             "rule_set_version": env.rule_set_version,
+            "depth": env.depth,
         }
 
     def decode(self, data: Any) -> Envelope:
@@ -89,4 +93,5 @@ class EnvelopeAsDict(Transcoding):
             causation_id=d.get("causation_id"),
             rule_id=d.get("rule_id"),
             rule_set_version=d.get("rule_set_version"),
+            depth=int(d.get("depth", 0)),
         )

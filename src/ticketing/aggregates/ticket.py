@@ -434,3 +434,15 @@ class Ticket(Aggregate):
 _NOT_FINAL: frozenset[State] = frozenset(
     s for s in (*OPEN_STATES, "resolved") if s not in FINAL_STATES
 )
+
+
+def ticket_event_topics() -> tuple[str, ...]:
+    """The stored topic of every ticket event class (for projection filters)."""
+    from eventsourcing.utils import get_topic  # noqa: PLC0415
+
+    classes = [
+        value
+        for value in vars(Ticket).values()
+        if isinstance(value, type) and issubclass(value, TicketEvent)
+    ]
+    return tuple(sorted(get_topic(cls) for cls in classes))

@@ -27,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 
+from ticketing.aggregates.ticket import ticket_event_topics
 from ticketing.projections.base import LogEvent, Projection
 from ticketing.projections.sqltypes import UtcDateTime
 from ticketing.projections.ticket_state import (
@@ -111,7 +112,7 @@ class AuditTrail(Projection[AuditTables]):
 
     key = "audit_trail"
     code_version = 1
-    topics = ()
+    topics = ticket_event_topics()
 
     def define_tables(self, metadata: MetaData, prefix: str) -> AuditTables:
         return _define(metadata, prefix)

@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from ticketing.aggregates.ticket import Ticket
+from ticketing.aggregates.ticket import Ticket, ticket_event_topics
 from ticketing.projections.base import LogEvent, Projection
 from ticketing.projections.sqltypes import UtcDateTime
 
@@ -209,7 +209,7 @@ class QueueView(Projection[QueueTables]):
 
     key = "queue_view"
     code_version = 1
-    topics = ()
+    topics = ticket_event_topics()
 
     def define_tables(self, metadata: MetaData, prefix: str) -> QueueTables:
         return _define(metadata, prefix)
