@@ -220,6 +220,14 @@ class Ticket(Aggregate):
         def apply(self, aggregate: Ticket) -> None:
             aggregate.tags = tuple(sorted(set(aggregate.tags) - {self.tag}))
 
+    class AutomationHalted(TicketEvent):
+        """Automation refused to go on (e.g. a rule loop); nothing else changed."""
+
+        rule_id: str
+        action: str
+        depth: int
+        reason: str
+
     class Snapshot(BaseSnapshot):
         """Snapshot whose JSON arrays come back as the tuples the state uses."""
 
@@ -394,6 +402,20 @@ class Ticket(Aggregate):
         if tag not in self.tags:
             raise self._no_change("untag", f"not tagged {tag!r}")
         self._trigger(ctx, Ticket.Untagged, tag=tag)
+
+    def record_automation_halt(
+        self, ctx: EventContext, rule_id: str, action: str, reason: str
+    ) -> None:
+        """Record, on the ticket, that automation stopped instead of acting."""
+        self._guard(ctx, "record_automation_halt", _NOT_FINAL)
+        self._trigger(
+            ctx,
+            Ticket.AutomationHalted,
+            rule_id=rule_id,
+            action=action,
+            depth=ctx.envelope.depth,
+            reason=reason,
+        )
 
     # -- helpers ---------------------------------------------------------------
 

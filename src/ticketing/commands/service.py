@@ -316,6 +316,12 @@ class TicketService:
                 ticket.untag(ectx, cmd.tag)
             case m.TagTicket():
                 ticket.tag(ectx, cmd.tag)
+            case m.RecordAutomationHalt():
+                if ectx.envelope.actor.kind not in ("rule", "system"):
+                    raise InvalidCommandError.for_fields(
+                        {"command": "only automation records its own halts"}
+                    )
+                ticket.record_automation_halt(ectx, cmd.rule_id, cmd.action, cmd.reason)
             case _:  # pragma: no cover - every command class is listed above
                 raise InvalidCommandError.for_fields({"command": cmd.name})
 
