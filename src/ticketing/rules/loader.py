@@ -85,7 +85,8 @@ def parse_rule_set(text: str, source: str, directory: Directory) -> RuleSet:
     checker = _Checker(source, smap, directory)
     rule_set = checker.rule_set(raw, hashlib.sha256(text.encode()).hexdigest())
     if checker.problems or rule_set is None:
-        raise RuleSetError(source, checker.problems)
+        in_file_order = sorted(checker.problems, key=lambda p: p.details["line"])
+        raise RuleSetError(source, in_file_order)
     return rule_set
 
 
@@ -93,7 +94,10 @@ def _toml_problem(
     exc: tomllib.TOMLDecodeError, text: str, source: str, smap: SourceMap
 ) -> PolicyError:
     match = _TOML_POSITION.search(str(exc))
-    line = int(match.group(1)) if match else max(text.count("\n"), 1)
+    if match:
+        line = int(match.group(1))
+    else:  # "at end of document": usually a string left open further up
+        line = smap.unclosed_string_line or max(text.count("\n"), 1)
     index = smap.rule_containing(line)
     rule = None
     if index is not None:

@@ -68,6 +68,8 @@ class SourceMap:
 
     top: dict[str, int]
     rules: tuple[RuleLines, ...]
+    #: The first line with a one-line string that is never closed, if any.
+    unclosed_string_line: int | None = None
 
     def rule_line(self, index: int, key: str | None = None) -> int:
         return self.rules[index].line_of(key) if index < len(self.rules) else 1
@@ -97,7 +99,7 @@ def map_source(text: str) -> SourceMap:
     scanner = _Scanner()
     for number, line in enumerate(text.splitlines(), start=1):
         scanner.feed(number, line)
-    return SourceMap(top=scanner.top, rules=tuple(scanner.rules))
+    return SourceMap(scanner.top, tuple(scanner.rules), scanner.unclosed_line)
 
 
 class _Scanner:
@@ -109,6 +111,7 @@ class _Scanner:
         self.open_string: str | None = None  # '\"\"\"' or "'''" while inside one
         self.depth = 0  # [ and { nesting inside a value
         self.pending: tuple[dict[str, KeyLines], str, int, int | None] | None = None
+        self.unclosed_line: int | None = None
 
     def feed(self, number: int, line: str) -> None:
         if self.open_string or self.depth:
@@ -134,6 +137,7 @@ class _Scanner:
             )
         else:
             self.in_rule, self.prefix = False, name + "."
+            self.top.setdefault(name, number)
 
     def _key(self, number: int, name: str) -> None:
         full = self.prefix + name
@@ -180,6 +184,8 @@ class _Scanner:
             return close
         self._mark_content(number)
         close = _closing(line, at + 1, quote)
+        if close < 0 and self.unclosed_line is None:
+            self.unclosed_line = number
         return close if close >= 0 else len(line)
 
     def _mark_content(self, content_line: int) -> None:
