@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 from ticketing.rules.actions import ACTION_KINDS, ActionKind
 from ticketing.rules.expressions import ConditionEvaluationError, fact_record
-from ticketing.rules.model import Decision, Evaluation, RuleFailure, RuleSet, Trigger
+from ticketing.rules.model import (
+    TRIGGERS,
+    Decision,
+    Evaluation,
+    RuleFailure,
+    RuleSet,
+    Trigger,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -37,6 +44,9 @@ def evaluate(
     """
     if now.tzinfo is None:
         msg = "now must be timezone-aware"
+        raise ValueError(msg)
+    if trigger not in TRIGGERS:
+        msg = f"unknown trigger {trigger!r}"
         raise ValueError(msg)
     if depth < 0:
         msg = f"depth must be >= 0, got {depth}"

@@ -23,6 +23,7 @@ from ticketing.aggregates.vocabulary import (
     State,
     TicketType,
 )
+from ticketing.commands.messages import MAX_ESCALATION_LEVEL
 from ticketing.errors import InvalidCommandError
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ _CHECKS: Final[dict[str, _Check]] = {
     "queue": _text(nullable=True),
     "group": _text(nullable=True),
     "assignee": _text(nullable=True),
-    "escalation_level": _integer(0, 99),
+    "escalation_level": _integer(0, MAX_ESCALATION_LEVEL),
     "tags": _tags,
     "opened_at": _instant,
     "last_activity_at": _instant,

@@ -153,3 +153,9 @@ def test_direct_assignment_respects_shift_and_capacity(
 def test_directory_rejects_groups_with_unknown_members() -> None:
     with pytest.raises(ValueError, match="unknown members: zed"):
         Directory.of(["q"], [Group("g", frozenset({"zed"}))], [])
+
+
+def test_a_strategy_without_a_group_picks_nobody() -> None:
+    result = choose_agent(AssignAction("least_loaded", None), TEAM, {}, {"desk": "ann"})
+
+    assert (result.agent_id, dict(result.cursors)) == (None, {"desk": "ann"})

@@ -143,6 +143,7 @@ REJECTED: list[tuple[str, str, int | None]] = [
     ("type ==", "syntax error: unexpected end", 7),
     ('type == "a")', "syntax error at ')'", 11),
     ('type == "a" && impact == 1', "syntax error at '&'", 13),
+    ("impact == 1 ; 2", "syntax error: illegal character ';'", 12),
     ("$now > opened_at", "$now reads the wall clock", 0),
     ("opened_at < $today", "$today reads the wall clock", 12),
     ("$random() > 0.5", "$random is not repeatable", 0),

@@ -208,6 +208,11 @@ def test_now_must_be_aware(rule_set: RuleSet) -> None:
         evaluate(rule_set, build_facts(), trigger="opened", now=naive)
 
 
+def test_trigger_must_be_known(rule_set: RuleSet) -> None:
+    with pytest.raises(ValueError, match="unknown trigger 'hourly'"):
+        evaluate(rule_set, build_facts(), trigger="hourly", now=NOW)  # type: ignore[arg-type]
+
+
 def test_depth_must_not_be_negative(rule_set: RuleSet) -> None:
     with pytest.raises(ValueError, match="depth"):
         evaluate(rule_set, build_facts(), trigger="opened", now=NOW, depth=-1)
@@ -265,3 +270,29 @@ def test_published_default_rules_route_by_type_and_category(
         route = result.decision("route")
         assert route is not None
         assert route.params["queue"] == queue
+
+
+def test_evaluation_stops_once_every_kind_is_decided(directory: Directory) -> None:
+    text = """version = "all"
+[[rule]]
+id = "ALL"
+when = "true"
+route = { queue = "network" }
+set_priority = { impact = 1 }
+assign = { agent = "ada" }
+tag = "t"
+escalate = { reason = "r" }
+webhook = { name = "w", url = "https://w.example.invalid/" }
+
+[[rule]]
+id = "NEVER-REACHED"
+when = 'title =~ description'
+tag = "u"
+"""
+    rule_set = parse_rule_set(text, "all.toml", directory)
+
+    result = evaluate(rule_set, build_facts(description="("), trigger="opened", now=NOW)
+
+    assert {d.rule_id for d in result.decisions} == {"ALL"}
+    assert len(result.decisions) == 6
+    assert result.failures == ()

@@ -131,3 +131,35 @@ def test_words_are_casefolded_runs_of_letters_and_digits() -> None:
     assert words_of("Can't print: HP-4200!", "Straße 5") == frozenset(
         {"can", "t", "print", "hp", "4200", "strasse", "5"}
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("title", None, "must be a string"),
+        ("channel", 5, "must be a string"),
+        ("escalation_level", "high", "must be an integer"),
+        ("escalation_level", 10, "between 0 and 9"),
+        ("priority", "P9", "must be one of"),
+        ("opened_at", 1700000000, "must be a date-time"),
+        ("opened_at", "2026-03-01T08:00:00", "UTC offset"),
+        ("tags", [1, 2], "list of strings"),
+        ("sla_percent", "80%", "number or null"),
+        ("sla_percent", True, "number or null"),
+    ],
+)
+def test_each_bad_fact_value_names_its_reason(
+    field: str, value: object, reason: str
+) -> None:
+    with pytest.raises(InvalidCommandError) as caught:
+        facts_from_mapping({**BASE_FACTS, field: value})
+
+    assert reason in caught.value.details["fields"][field]
+
+
+def test_null_is_accepted_for_nullable_facts() -> None:
+    facts = facts_from_mapping(
+        {**BASE_FACTS, "hold_reason": None, "sla_percent": None, "queue": None}
+    )
+
+    assert (facts.hold_reason, facts.sla_percent, facts.queue) == (None, None, None)

@@ -76,6 +76,8 @@ route = { queue = "service-desk", group = "service-desk-l1" }
     assert rule_set.rules[0].triggers == frozenset({"opened"})
     assert rule_set.max_chain_depth == 3
     assert len(rule_set.digest) == 64
+    assert rule_set.rule("R2") is rule_set.rules[1]
+    assert rule_set.rule("R3") is None
 
 
 def test_toml_syntax_error_names_the_line_and_the_rule(directory: Directory) -> None:
@@ -305,6 +307,20 @@ tag = "b"
 
 TOP_PROBLEMS: list[tuple[str, int, str, str]] = [
     (
+        'version = "v"\ndescription = ["x"]\n'
+        '[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
+        2,
+        "description",
+        "short text",
+    ),
+    (
+        'version = "v"\nmax_chain_depth = true\n'
+        '[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
+        2,
+        "max_chain_depth",
+        "from 1 to 10",
+    ),
+    (
         'description = "no version"\n[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
         1,
         "version",
@@ -427,3 +443,17 @@ def test_directory_changes_can_invalidate_a_rule_set(directory: Directory) -> No
     found = problems_of(text, smaller)
 
     assert found == [(5, "R1", "route.queue", "unknown queue 'dba'")]
+
+
+def test_rules_written_as_an_inline_array_are_accepted(directory: Directory) -> None:
+    text = 'version = "v"\nrule = [{ id = "R1", when = "true", tag = "a" }]\n'
+
+    rule_set = parse_rule_set(text, SOURCE, directory)
+
+    assert [(r.id, r.line) for r in rule_set.rules] == [("R1", 2)]
+
+
+def test_a_rule_that_is_not_a_table_is_named_by_position(directory: Directory) -> None:
+    found = problems_of('version = "v"\nrule = [1]\n', directory)
+
+    assert found == [(2, "#1", "rule", "each rule must be a [[rule]] table")]

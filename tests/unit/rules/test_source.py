@@ -110,3 +110,14 @@ def test_rule_id_is_read_leniently_from_broken_text() -> None:
     assert rule_id_near(broken, 1) == "R7"
     assert rule_id_near(broken, 4) is None
     assert map_source(broken).unclosed_string_line == 3
+
+
+def test_locations_outside_the_known_keys_fall_back() -> None:
+    smap = map_source(TRICKY)
+    first = smap.rules[0]
+
+    assert first.line_in_value("when", "x", None) == 13
+    assert first.line_in_value("description", "x", 0) == 7
+    assert smap.rule_line(1, "id") == 21
+    assert smap.rule_line(5) == 1
+    assert rule_id_near(TRICKY, 20) == "R2"
