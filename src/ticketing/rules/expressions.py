@@ -10,6 +10,7 @@ This is the only module that imports rule-engine.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
@@ -64,6 +65,8 @@ _IMPURE_BUILTINS: Final = {
     "random": "is not repeatable: rules must decide the same way on replay",
 }
 _BOOLEAN: Final = DataType.BOOLEAN
+#: rule-engine parses with one shared PLY parser, which is not re-entrant.
+_PARSE_LOCK: Final = threading.Lock()
 
 
 class InvalidConditionError(ValueError):
@@ -98,7 +101,8 @@ def compile_condition(text: str) -> Condition:
     if not text.strip():
         raise InvalidConditionError("the condition is empty", 0)
     try:
-        compiled = rule_engine.Rule(text, context=_CONTEXT)
+        with _PARSE_LOCK:
+            compiled = rule_engine.Rule(text, context=_CONTEXT)
     except errors.EngineError as exc:
         raise _explain(exc, text) from None
     _check_strict(compiled.statement.expression, text, top=True)

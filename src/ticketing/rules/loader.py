@@ -54,7 +54,7 @@ def published_versions() -> tuple[str, ...]:
 def load_rule_set(version: str, directory: Directory) -> RuleSet:
     """A published rule set by version, checked against ``directory``."""
     path = DATA_DIR / f"{version}.toml"
-    if check_name(version) or "/" in version or not path.is_file():
+    if not _RULE_ID.fullmatch(version) or not path.is_file():
         known = ", ".join(published_versions())
         reason = f"no published rule set {version!r} (known: {known})"
         raise RuleSetError(
@@ -72,7 +72,13 @@ def load_rule_set(version: str, directory: Directory) -> RuleSet:
 
 def load_rule_file(path: Path, directory: Directory) -> RuleSet:
     """A candidate rule set from any file (e.g. for preview), checked the same way."""
-    return parse_rule_set(path.read_text("utf-8"), str(path), directory)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = f"cannot read the file: {exc}"
+        problem = rule_problem(str(path), 1, None, "file", reason)
+        raise RuleSetError(str(path), [problem]) from None
+    return parse_rule_set(text, str(path), directory)
 
 
 def parse_rule_set(text: str, source: str, directory: Directory) -> RuleSet:

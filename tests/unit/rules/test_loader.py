@@ -11,6 +11,7 @@ from ticketing.rules import (
     DEFAULT_RULE_SET_VERSION,
     RouteAction,
     RuleSetError,
+    load_rule_file,
     load_rule_set,
     parse_rule_set,
     published_versions,
@@ -412,11 +413,26 @@ def test_published_default_rule_set_loads(directory: Directory) -> None:
     assert rule_set.rules[-1].id == "VENDOR-IDLE"
 
 
-def test_unknown_published_version_is_rejected(directory: Directory) -> None:
+@pytest.mark.parametrize("version", ["no-such-version", "../priority/itil-3x3-v1"])
+def test_unknown_published_version_is_rejected(
+    directory: Directory, version: str
+) -> None:
     with pytest.raises(RuleSetError) as caught:
-        load_rule_set("no-such-version", directory)
+        load_rule_set(version, directory)
 
-    assert "no published rule set 'no-such-version'" in str(caught.value)
+    assert f"no published rule set {version!r}" in str(caught.value)
+
+
+def test_unreadable_candidate_file_is_rejected(
+    directory: Directory, tmp_path: Path
+) -> None:
+    binary = tmp_path / "rules.toml"
+    binary.write_bytes(b"\xff\xfe version")
+
+    with pytest.raises(RuleSetError, match="cannot read the file"):
+        load_rule_file(binary, directory)
+    with pytest.raises(RuleSetError, match="cannot read the file"):
+        load_rule_file(tmp_path / "missing.toml", directory)
 
 
 def test_published_file_must_declare_its_own_version(
