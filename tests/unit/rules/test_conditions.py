@@ -93,6 +93,9 @@ TRUE_AND_FALSE: list[tuple[str, str, dict[str, Any], dict[str, Any] | None]] = [
     ),
     ("string attribute", 'title.as_lower =~~ "outlook"', {}, {"title": "Printer"}),
     ("safe navigation", 'service&.as_upper == "EMAIL"', {"service": "email"}, {}),
+    ("substring", '"crash" in title', {}, {"title": "Printer jam"}),
+    ("set union", '(tags | {"vip"}).length == 1', {"tags": ["vip"]}, {"tags": ["x"]}),
+    ("date-time parts", "now.hour >= 8 and now.month == 3", {}, None),
     ("ternary", '(impact == 1 ? "hi" : "lo") == "hi"', {"impact": 1}, {}),
     ("always", "true", {}, None),
 ]
