@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from eventsourcing.persistence import StoredEvent
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from tests.support.portable_log import (
@@ -18,14 +19,18 @@ from tests.support.portable_log import (
 from tests.support.service_history import (
     AGENT,
     SAMPLE_EVENTS,
+    T0,
     Writer,
     index_rows,
     runtime_for,
     write_sample_history,
 )
 from ticketing.cli import app
+from ticketing.commands import admin_messages as a
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext, fingerprint
+from ticketing.projections import registry
+from ticketing.store.log_import import StoreNotEmptyError
 from ticketing.store.portable import PortableLogError, dump_line
 from ticketing.store.verify import verify_log
 
@@ -58,7 +63,11 @@ def test_export_import_export_is_byte_identical_and_rebuilds_indexes(
         report = verify_log(target.recorder)
 
     assert again == exported
-    assert (summary.events, summary.tickets, summary.commands) == (SAMPLE_EVENTS, 3, 17)
+    assert (summary.events, summary.aggregates, summary.commands) == (
+        SAMPLE_EVENTS,
+        3,
+        17,
+    )
     assert target_indexes == source_indexes
     assert [vars(t) for t in target_tickets] == [vars(t) for t in source_tickets]
     assert report.ok
@@ -256,3 +265,54 @@ def test_events_carry_the_command_name_and_fingerprint(sqlite_url: str) -> None:
     assert envelope["command_name"] == "open_ticket"
     assert envelope["command_fingerprint"] == fingerprint(command, AGENT)
     assert opened.meta.command_name == "open_ticket"  # type: ignore[attr-defined]
+
+
+def test_import_refuses_projections_that_are_ahead_of_an_empty_log(
+    db_url: str, source_url: str
+) -> None:
+    with runtime_for(source_url) as source:
+        write_sample_history(source)
+        exported = export_bytes(source)
+    with runtime_for(db_url) as target:
+        registry.metadata.create_all(target.engine)
+        with target.engine.begin() as conn:
+            conn.execute(
+                insert(registry.registry_table).values(
+                    key="queue_view",
+                    generation=1,
+                    code_version=1,
+                    status="active",
+                    position=5,
+                    events_processed=5,
+                    created_at=T0,
+                    interruptions=0,
+                )
+            )
+
+        with pytest.raises(StoreNotEmptyError, match="projection 'queue_view'"):
+            import_bytes(target, exported)
+        assert is_empty(target)
+
+
+def test_directory_aggregates_travel_with_their_command_references(
+    db_url: str, source_url: str
+) -> None:
+    with runtime_for(source_url) as source:
+        writer = Writer(source)
+        writer.run(a.RegisterAgent(agent_id="carol", display_name="Carol"))
+        writer.run(a.CreateGroup(group_id="network", display_name="Network"))
+        writer.run(a.AddGroupMember(group_id="network", agent_id="carol"))
+        writer.run(a.SetAgentCapacity(agent_id="carol", capacity=3))
+        exported = export_bytes(source)
+        live = index_rows(source)
+
+    with runtime_for(db_url) as target:
+        summary = import_bytes(target, exported)
+        rebuilt = index_rows(target)
+        again = export_bytes(target)
+
+    references = sorted(row[4] for row in rebuilt["commands"])
+    assert references == ["carol", "carol", "network", "network"]
+    assert (summary.events, summary.commands, summary.aggregates) == (4, 4, 2)
+    assert rebuilt == live
+    assert again == exported

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.support.portable_log import export_bytes, import_bytes
 from tests.support.service_history import RULE, Writer, index_rows, runtime_for
 from ticketing.aggregates.vocabulary import HOLD_REASONS, LINK_KINDS, TICKET_TYPES
+from ticketing.commands import admin_messages as a
 from ticketing.commands import messages as m
 from ticketing.store.verify import verify_log
 
@@ -52,14 +53,28 @@ steps = st.lists(
         st.tuples(st.just("tag"), which, names),
         st.tuples(st.just("untag"), which, names),
         st.tuples(st.just("link"), which, which, st.sampled_from(LINK_KINDS)),
+        st.tuples(st.just("agent"), names, levels),
+        st.tuples(st.just("capacity"), names, levels),
+        st.tuples(st.just("group"), names),
+        st.tuples(st.just("member"), names, names),
     ),
     min_size=1,
     max_size=25,
 )
 
 
+ADMIN: dict[str, Any] = {
+    "agent": lambda n, c: a.RegisterAgent(agent_id=n, display_name=n, capacity=c),
+    "capacity": lambda n, c: a.SetAgentCapacity(agent_id=n, capacity=c),
+    "group": lambda n: a.CreateGroup(group_id=n, display_name=n.upper()),
+    "member": lambda g, n: a.AddGroupMember(group_id=g, agent_id=n),
+}
+
+
 def command_for(step: tuple[Any, ...], tickets: list[UUID]) -> m.Command | None:
     op, *args = step
+    if op in ADMIN:
+        return ADMIN[op](*args)  # type: ignore[no-any-return]
     if op == "open":
         kind, impact, urgency, title = args
         return m.OpenTicket(

@@ -13,7 +13,12 @@ from ticketing.aggregates.envelope import Actor
 from ticketing.clock import SettableClock
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext, CommandResult
-from ticketing.errors import DomainError, InvalidCommandError
+from ticketing.errors import (
+    ConflictError,
+    DomainError,
+    InvalidCommandError,
+    NotFoundError,
+)
 from ticketing.runtime import Runtime, build_runtime
 from ticketing.settings import Settings
 from ticketing.store import indexes
@@ -60,7 +65,7 @@ class Writer:
         """Run; None when the command is refused (invalid, or by the domain)."""
         try:
             return self.run(command)
-        except (DomainError, InvalidCommandError):
+        except (DomainError, InvalidCommandError, NotFoundError, ConflictError):
             return None
 
     def open(self, title: str = "Printer on fire", **kw: Any) -> UUID:

@@ -215,7 +215,7 @@ def import_events_command(
         print_json(summary.as_dict())
     else:
         typer.echo(
-            f"imported {summary.events} events ({summary.tickets} tickets, "
+            f"imported {summary.events} events ({summary.aggregates} aggregates, "
             f"{summary.commands} commands) up to position {summary.last_position}; "
             "chain verified, write-side indexes rebuilt"
         )

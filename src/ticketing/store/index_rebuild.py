@@ -3,7 +3,8 @@
 Fed the log in position order. Ticket numbers come from ``Ticket.Opened``;
 counters are the highest number per prefix; one command record per run of
 adjacent events carrying the same command id (a command's events are appended
-together). Memory grows with the number of tickets, not of events.
+together), with the aggregate's reference as the service computes it from the
+aggregate as created. Memory grows with the number of aggregates, not events.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ticketing.aggregates.envelope import Envelope
 from ticketing.aggregates.ticket import Ticket
 from ticketing.aggregates.vocabulary import NUMBER_PREFIX
+from ticketing.commands.admin_handlers import reference_of
 from ticketing.store import indexes
 from ticketing.store.portable import PortableLogError
 
@@ -38,8 +41,8 @@ class _Command:
     command_id: str
     command_name: str
     fingerprint: str
-    ticket_id: UUID
-    number: str
+    aggregate_id: UUID
+    reference: str
     version: int
     first_position: int
     last_position: int
@@ -55,7 +58,7 @@ class _Command:
 @dataclass(slots=True)
 class _Aggregate:
     version: int
-    number: str
+    reference: str
 
 
 class IndexRebuilder:
@@ -85,7 +88,8 @@ class IndexRebuilder:
             )
         event = self._decode(line, row, oid)
         if known is None:
-            known = self.aggregates[oid] = _Aggregate(0, self._number(line, event))
+            reference = self._reference(line, event, oid)
+            known = self.aggregates[oid] = _Aggregate(0, reference)
         known.version = row.originator_version
         meta = getattr(event, "meta", None)
         if isinstance(meta, Envelope):
@@ -103,9 +107,18 @@ class IndexRebuilder:
                 position=row.id,
             ) from None
 
-    def _number(self, line: int, event: object) -> str:
-        if not isinstance(event, Ticket.Opened):
-            return ""
+    def _reference(self, line: int, event: object, oid: UUID) -> str:
+        """What ``reference_of`` says of the aggregate as its first event made it."""
+        if isinstance(event, Ticket.Opened):
+            self._number(line, event)
+        mutate = getattr(event, "mutate", None)
+        try:
+            created = None if mutate is None else mutate(None)
+        except Exception:  # not a creation event: the service's fallback applies
+            created = None
+        return reference_of(created) if isinstance(created, Aggregate) else str(oid)
+
+    def _number(self, line: int, event: Ticket.Opened) -> None:
         number = event.number
         if number in self.numbers:
             raise PortableLogError.at(
@@ -121,13 +134,12 @@ class IndexRebuilder:
         digits = number.removeprefix(prefix)
         if number.startswith(prefix) and digits.isdigit():
             self.counters[prefix] = max(self.counters[prefix], int(digits))
-        return number
 
     def _command(
         self, line: int, row: LogRecord, oid: UUID, meta: Envelope, agg: _Aggregate
     ) -> None:
         cur = self.current
-        if cur is not None and (cur.command_id, cur.ticket_id) == (
+        if cur is not None and (cur.command_id, cur.aggregate_id) == (
             meta.command_id,
             oid,
         ):
@@ -141,8 +153,8 @@ class IndexRebuilder:
             command_id=meta.command_id,
             command_name=meta.command_name or UNKNOWN,
             fingerprint=meta.command_fingerprint or UNKNOWN,
-            ticket_id=oid,
-            number=agg.number,
+            aggregate_id=oid,
+            reference=agg.reference,
             version=row.originator_version,
             first_position=row.id,
             last_position=row.id,

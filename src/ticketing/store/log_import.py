@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ticketing.errors import ConflictError
+from ticketing.projections.registry import registry_table
 from ticketing.store import indexes
 from ticketing.store.index_rebuild import IndexRebuilder
 from ticketing.store.log_reader import LogFileReader
@@ -42,7 +43,7 @@ class StoreNotEmptyError(ConflictError):
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
     events: int
-    tickets: int
+    aggregates: int
     commands: int
     last_position: int
     last_hash: str
@@ -50,7 +51,7 @@ class ImportSummary:
     def as_dict(self) -> dict[str, object]:
         return {
             "events": self.events,
-            "tickets": self.tickets,
+            "aggregates": self.aggregates,
             "commands": self.commands,
             "last": {"position": self.last_position, "hash": self.last_hash},
         }
@@ -93,7 +94,7 @@ def import_event_log(
             recorder.notify_appended(conn)
     return ImportSummary(
         events=reader.events,
-        tickets=len(rebuilder.aggregates),
+        aggregates=len(rebuilder.aggregates),
         commands=rebuilder.commands,
         last_position=reader.last_position,
         last_hash=reader.last_hash,
@@ -164,3 +165,23 @@ def ensure_empty(conn: Connection, recorder: TicketingRecorder) -> None:
                 "import events needs an empty store",
                 {"index": name},
             )
+    _ensure_no_projection_progress(conn)
+
+
+def _ensure_no_projection_progress(conn: Connection) -> None:
+    """A projection past position 0 over an empty log would skip imported events."""
+    registry = registry_table
+    if not inspect(conn).has_table(registry.name):
+        return
+    ahead = conn.execute(
+        select(registry.c.key, registry.c.position)
+        .where(registry.c.position > 0)
+        .limit(1)
+    ).first()
+    if ahead is not None:
+        raise StoreNotEmptyError(
+            f"the log is empty but projection {ahead[0]!r} is at position "
+            f"{ahead[1]}; drop the projection tables (or use a fresh database) "
+            "before importing",
+            {"projection": ahead[0], "position": int(ahead[1])},
+        )

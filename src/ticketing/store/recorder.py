@@ -216,6 +216,18 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
             after, limit, topics=topics, inclusive_of_start=False
         )
 
+    def select_aggregate_records(self, originator_id: UUID) -> list[LogRecord]:
+        """Every log row of one aggregate, in version order."""
+        t = self.table
+        query = (
+            select(t)
+            .where(t.c.originator_id == originator_id)
+            .order_by(t.c.originator_version)
+        )
+        with self.transaction(commit=False) as session:
+            rows = session.connection().execute(query).all()
+        return [_log_record(row) for row in rows]
+
     def max_notification_id(self) -> int | None:
         with self.transaction(commit=False) as session:
             value = session.connection().execute(select(func.max(self.table.c.id)))
