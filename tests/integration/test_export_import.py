@@ -316,3 +316,25 @@ def test_directory_aggregates_travel_with_their_command_references(
     assert (summary.events, summary.commands, summary.aggregates) == (4, 4, 2)
     assert rebuilt == live
     assert again == exported
+
+
+def test_projections_rebuilt_from_an_imported_log_have_the_same_digests(
+    db_url: str, source_url: str
+) -> None:
+    with runtime_for(source_url) as source:
+        write_sample_history(source)
+        exported = export_bytes(source)
+        expected = {}
+        for projection in source.projections.select(None):
+            source.projections.rebuild(projection)
+            expected[projection.key] = source.projections.live_digest(projection)
+
+    with runtime_for(db_url) as target:
+        import_bytes(target, exported)
+        found = {}
+        for projection in target.projections.select(None):
+            target.projections.rebuild(projection)
+            found[projection.key] = target.projections.live_digest(projection)
+
+    assert expected
+    assert found == expected
