@@ -228,3 +228,43 @@ def test_a_log_that_grew_after_the_seal_still_extends_it(
 
     assert (code, report["events"]) == (0, 2 * SAMPLE_EVENTS)
     assert report["seal"]["position"] == SAMPLE_EVENTS
+
+
+def test_seal_refuses_a_log_that_fails_verification(log_url: str) -> None:
+    tamper.edit_state_byte(log_url, 3)
+
+    result = CliRunner().invoke(app, ["--db", log_url, "seal"])
+
+    assert result.exit_code == 1
+    assert "refusing to seal" in result.stderr
+    assert "edited at position 3" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("not json", "not JSON"),
+        ('{"format": "other"}', "format is 'other'"),
+        (
+            '{"format": "ticketing-seal", "version": 1, "application": "ticketing",'
+            ' "position": 3, "events": 3, "hash": "XYZ", "sealed_at": "t"}',
+            "hash must be 64 lowercase hex digits",
+        ),
+        (
+            '{"format": "ticketing-seal", "version": 2}',
+            "unsupported seal version 2",
+        ),
+    ],
+)
+def test_an_unreadable_seal_is_bad_input(
+    log_url: str, tmp_path: Path, content: str, reason: str
+) -> None:
+    seal_file = tmp_path / "seal.json"
+    seal_file.write_text(content)
+
+    result = CliRunner().invoke(
+        app, ["--db", log_url, "verify", "--seal", str(seal_file)]
+    )
+
+    assert result.exit_code == 2
+    assert reason in result.stderr
