@@ -1,1 +1,1 @@
-"""Policies: pure functions over frozen, versioned data (matrix, SLA, calendars, rules)."""
+"""Policies: pure functions over frozen, versioned data (matrix, SLA, calendars)."""
