@@ -18,7 +18,8 @@ from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.policies.calendar_file import PUBLISHED_CALENDARS, parse_calendar
 from ticketing.policies.policy_file import read_toml
 from ticketing.policies.priority import load_priority_matrix
-from ticketing.policies.sla_file import DATA_DIR, parse_sla_policy
+from ticketing.policies.sla_file import DATA_DIR, load_sla_policy, parse_sla_policy
+from ticketing.sla.clocks import SlaEvaluator
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -64,6 +65,16 @@ def calendar(
         ],
     }
     return parse_calendar(raw, f"<{version}>")
+
+
+def ams(text: str) -> datetime:
+    """A Europe/Amsterdam wall time (the zone of nl-office-v1), in UTC."""
+    return local(text, "Europe/Amsterdam")
+
+
+def evaluator(sla: SlaPolicy | None = None) -> SlaEvaluator:
+    """An evaluator over the published calendars (default-v1 unless given)."""
+    return SlaEvaluator(sla or load_sla_policy(), PUBLISHED_CALENDARS)
 
 
 def default_policy_raw() -> dict[str, Any]:
@@ -143,8 +154,12 @@ class TicketStory:
         self.ticket.cancel(self._ctx(at), "duplicate")
         return self._collect()
 
-    def change_priority(self, at: datetime, priority: Priority) -> TicketStory:
-        change = PriorityChange(matrix=MATRIX, override=priority, reason="re-triaged")
+    def change_priority(
+        self, at: datetime, priority: Priority, impact: int | None = None
+    ) -> TicketStory:
+        change = PriorityChange(
+            matrix=MATRIX, impact=impact, override=priority, reason="re-triaged"
+        )
         self.ticket.change_priority(self._ctx(at), change)
         return self._collect()
 
