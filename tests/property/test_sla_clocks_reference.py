@@ -37,6 +37,9 @@ pytestmark = pytest.mark.property
 CLOCKS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+LAWS = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def test_clocks_match_minute_stepping(case: ClockCase) -> None:
         assert _comparable(mine, due_known) == _comparable(want, due_known)
 
 
-@CLOCKS
+@LAWS
 @given(case=clock_cases())
 def test_pausing_never_increases_elapsed(case: ClockCase) -> None:
     pausing = replace(case.sla, pausing_hold_reasons=frozenset(HOLD_REASONS))
@@ -117,7 +120,7 @@ def test_pausing_never_increases_elapsed(case: ClockCase) -> None:
         assert paused.elapsed <= running.elapsed
 
 
-@CLOCKS
+@LAWS
 @given(case=clock_cases())
 def test_figures_are_consistent(case: ClockCase) -> None:
     evaluation = case.evaluate()

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ticketing.errors import PolicyError
@@ -29,9 +29,6 @@ from ticketing.policies.policy_file import (
     read_versioned_file,
     require_text,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 DATA_DIR: Final = Path(__file__).parent / "data" / "calendars"
 _KEYS: Final = (
@@ -143,11 +140,6 @@ def load_calendar(version: str) -> Calendar:
     so that its per-date memo is shared too)."""
     raw = read_versioned_file(DATA_DIR, version, "calendar")
     return parse_calendar(raw, str(DATA_DIR / f"{version}.toml"))
-
-
-def load_calendars(versions: Iterable[str]) -> dict[str, Calendar]:
-    """Load several published calendars, keyed by version."""
-    return {version: load_calendar(version) for version in sorted(set(versions))}
 
 
 @lru_cache(maxsize=1)

@@ -88,7 +88,7 @@ def _live(
 
 def _paused_because(state: SlaState, policy: SlaPolicy) -> str | None:
     """Why a resolution clock started now would not run."""
-    if state.resolved:
+    if state.resolved:  # pragma: no cover - the aggregate refuses changes when resolved
         return "resolved"
     if state.hold is not None and policy.pauses_on(state.hold):
         return f"on hold: {state.hold}"

@@ -53,11 +53,7 @@ class Measure:
             else None
         )
         running = track.phase == "running"
-        due_at = None
-        if running:
-            due_at = breached_at or add_business_time(
-                calendar, self.as_of, target.within - elapsed
-            )
+        due_at = self._due(calendar, target.within - elapsed, breached_at, running)
         ends = track.phase in ("stopped", "canceled")
         return ClockResult(
             ticket_id=state.ticket_id,
@@ -85,6 +81,18 @@ class Measure:
                 for pct in self.policy.thresholds
             ),
         )
+
+    def _due(
+        self,
+        calendar: Calendar,
+        remaining: timedelta,
+        breached_at: datetime | None,
+        running: bool,
+    ) -> datetime | None:
+        """Only a running clock has a due instant (its breach, once past it)."""
+        if not running:
+            return None
+        return breached_at or add_business_time(calendar, self.as_of, remaining)
 
     def _arithmetic(
         self, track: ClockTrack, calendar: Calendar

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.support.sla_builders import calendar, local, utc
+from ticketing.policies import calendar as calendar_module
 from ticketing.policies.calendar import (
     Calendar,
     add_business_time,
@@ -397,3 +398,27 @@ def test_first_instant_the_wall_clock_reads_a_time(
     local_wall = datetime.fromisoformat(wall).replace(tzinfo=ZoneInfo(AMS))
 
     assert first_instant(local_wall) == expected
+
+
+def test_a_calendar_without_any_business_time_left_is_reported() -> None:
+    # the only window is on Mondays, and the next eleven years of Mondays are off
+    mondays = tuple(
+        (datetime(2026, 3, 2) + timedelta(weeks=w)).date().isoformat()  # noqa: DTZ001
+        for w in range(575)
+    )
+    cal = calendar({"mon": ["08:00-09:00"]}, AMS, holidays=mondays)
+
+    with pytest.raises(ValueError, match="no business time after"):
+        add_business_time(cal, utc("2026-03-01 00:00"), H)
+
+
+def test_day_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(calendar_module, "_DAY_CACHE_LIMIT", 100)
+    cal = calendar({"mon": ["08:00-09:00"]}, AMS)
+
+    elapsed = business_time_between(
+        cal, utc("2026-01-01 00:00"), utc("2027-01-01 00:00")
+    )
+
+    assert elapsed == 52 * H  # 2026 has 52 Mondays, none of them a holiday here
+    assert len(cal._days) <= 100

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ticketing.errors import PolicyError
-from ticketing.policies.calendar import WorkingWindow
+from ticketing.policies.calendar import Calendar, WorkingWindow
 from ticketing.policies.calendar_file import (
     PUBLISHED_CALENDARS,
     load_calendar,
@@ -186,3 +186,36 @@ def test_published_calendars_mapping_refuses_unknown_versions() -> None:
     assert "nl-office-v1" in PUBLISHED_CALENDARS
     assert "nl-office-v9" not in PUBLISHED_CALENDARS
     assert len(PUBLISHED_CALENDARS) == len(published_calendar_versions())
+
+
+@pytest.mark.parametrize(
+    ("windows", "always_open", "message"),
+    [
+        ((), False, "not both"),
+        ((WorkingWindow(0, 480, 600),), True, "not both"),
+        ((WorkingWindow(7, 480, 600),), False, "out of range"),
+        ((WorkingWindow(0, 1440, 1500),), False, "out of range"),
+        ((WorkingWindow(0, 600, 600),), False, "more than 0"),
+        ((WorkingWindow(0, 60, 1501),), False, "at most 24 hours"),
+    ],
+)
+def test_calendar_model_refuses_impossible_windows(
+    windows: tuple[WorkingWindow, ...], always_open: bool, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Calendar("x", "UTC", windows=windows, always_open=always_open)
+
+
+def test_description_must_be_text() -> None:
+    with pytest.raises(PolicyError) as err:
+        parse_calendar(VALID | {"description": 5}, "<bad>")
+
+    assert err.value.details["field"] == "description"
+
+
+def test_windows_print_as_they_are_written() -> None:
+    raw = VALID | {"windows": {"mon": ["00:00-24:00"], "sat": ["23:30-00:15"]}}
+
+    cal = parse_calendar(raw, "<valid>")
+
+    assert [str(w) for w in cal.windows] == ["mon 00:00-24:00", "sat 23:30-00:15"]
