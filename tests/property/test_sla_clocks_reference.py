@@ -7,31 +7,15 @@ calendars in DST zones, random valid histories on whole minutes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tests.support.sla_reference import RefResult, ref_results
-from tests.support.sla_strategies import (
-    ZONES,
-    calendars_near,
-    instants_near_switch,
-    policies_over,
-    ticket_stories,
-)
+from tests.support.sla_strategies import ClockCase, clock_cases
 from ticketing.aggregates.vocabulary import HOLD_REASONS
-from ticketing.policies.calendar_file import load_calendar
-from ticketing.sla import SlaEvaluator
-
-if TYPE_CHECKING:
-    from tests.support.sla_builders import TicketStory
-    from ticketing.policies.calendar import Calendar
-    from ticketing.policies.sla import SlaPolicy
-    from ticketing.sla.model import SlaEvaluation
 
 pytestmark = pytest.mark.property
 CLOCKS = settings(
@@ -40,31 +24,6 @@ CLOCKS = settings(
 LAWS = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-
-
-@dataclass(frozen=True)
-class ClockCase:
-    sla: SlaPolicy
-    calendars: dict[str, Calendar]
-    story: TicketStory
-    as_of: datetime
-
-    def evaluate(self, sla: SlaPolicy | None = None) -> SlaEvaluation:
-        evaluator = SlaEvaluator(sla or self.sla, self.calendars)
-        return evaluator.evaluate_history(self.story.history, self.as_of)
-
-
-@st.composite
-def clock_cases(draw: st.DrawFn) -> ClockCase:
-    zone = draw(st.sampled_from(ZONES))
-    opened = draw(instants_near_switch(zone, days=2))
-    calendars = {
-        "24x7-v1": load_calendar("24x7-v1"),
-        "rand-cal": draw(calendars_near(zone, opened, min_windows=2)),
-    }
-    story = draw(ticket_stories(opened))
-    as_of = story.events[-1].timestamp + timedelta(minutes=draw(st.integers(0, 1440)))
-    return ClockCase(draw(policies_over(calendars)), calendars, story, as_of)
 
 
 def _comparable(clock: RefResult, due_known: bool) -> tuple[object, ...]:

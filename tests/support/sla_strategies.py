@@ -25,10 +25,12 @@ from ticketing.aggregates.vocabulary import (
 from ticketing.policies.calendar import WEEKDAYS
 from ticketing.policies.calendar_file import load_calendar
 from ticketing.policies.sla_file import parse_sla_policy
+from ticketing.sla import SlaEvaluator
 
 if TYPE_CHECKING:
     from ticketing.policies.calendar import Calendar
     from ticketing.policies.sla import SlaPolicy
+    from ticketing.sla.model import SlaEvaluation
 
 ZONES = (
     "Europe/Amsterdam",
@@ -247,3 +249,31 @@ def _act(draw: st.DrawFn, story: TicketStory, action: str, at: datetime) -> None
         story.route(at, f"queue-{len(story.events)}")  # never the current queue
     else:
         getattr(story, action)(at)
+
+
+@dataclass(frozen=True)
+class ClockCase:
+    """A random policy over a random calendar, one random ticket, and an as_of."""
+
+    sla: SlaPolicy
+    calendars: dict[str, Calendar]
+    story: TicketStory
+    as_of: datetime
+
+    def evaluate(self, sla: SlaPolicy | None = None) -> SlaEvaluation:
+        evaluator = SlaEvaluator(sla or self.sla, self.calendars)
+        return evaluator.evaluate_history(self.story.history, self.as_of)
+
+
+@st.composite
+def clock_cases(draw: st.DrawFn) -> ClockCase:
+    """A random valid history near a DST switch, evaluated some time later."""
+    zone = draw(st.sampled_from(ZONES))
+    opened = draw(instants_near_switch(zone, days=2))
+    calendars = {
+        "24x7-v1": load_calendar("24x7-v1"),
+        "rand-cal": draw(calendars_near(zone, opened, min_windows=2)),
+    }
+    story = draw(ticket_stories(opened))
+    as_of = story.events[-1].timestamp + timedelta(minutes=draw(st.integers(0, 1440)))
+    return ClockCase(draw(policies_over(calendars)), calendars, story, as_of)

@@ -7,6 +7,7 @@ Entry point: ``SlaEvaluator(policy, calendars)``, with ``fold`` per event and
 from __future__ import annotations
 
 from ticketing.sla.clocks import SlaEvaluator
+from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.fold import SLA_EVENT_TYPES
 from ticketing.sla.model import (
     ClockResult,
@@ -34,4 +35,6 @@ __all__ = [
     "ThresholdMark",
     "Transition",
     "TransitionKind",
+    "dump_state",
+    "load_state",
 ]

@@ -13,6 +13,7 @@ from ticketing.errors import PolicyError
 from ticketing.policies.calendar_file import load_calendar
 from ticketing.policies.sla_file import load_sla_policy
 from ticketing.sla import SLA_EVENT_TYPES, SlaEvaluator
+from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.evidence import EVIDENCE_FORMAT, evaluation_evidence
 
 H = timedelta(hours=1)
@@ -151,3 +152,26 @@ def test_arithmetic_adds_up_to_elapsed() -> None:
         total = sum((r.business_time for r in clock.arithmetic), timedelta(0))
         assert total == clock.elapsed
         assert clock.remaining == clock.target - clock.elapsed
+
+
+def test_stored_state_of_an_unknown_format_is_refused() -> None:
+    data = dump_state(evaluator().fold_all(story().history)) | {"format": 99}
+
+    with pytest.raises(ValueError, match="unknown SLA state format 99"):
+        load_state(data)
+
+
+def test_stored_state_writes_each_event_once() -> None:
+    state = evaluator().fold_all(story().history)
+
+    data = dump_state(state)
+
+    # Opened, the public reply, hold, resume and resolve; the routing is not kept
+    assert [e[2] for e in data["events"]] == [
+        "Opened",
+        "CommentAdded",
+        "PutOnHold",
+        "Resumed",
+        "Resolved",
+    ]
+    assert load_state(data) == state
