@@ -55,6 +55,7 @@ def check_keys(
 def require_table(
     raw: Mapping[str, Any], key: str, source: str, field: str
 ) -> dict[str, Any]:
+    """``raw[key]``, which must be a table; ``field`` names it in errors."""
     value = raw.get(key)
     if not isinstance(value, dict):
         raise PolicyError.at(source, field, "a table is required")
@@ -62,6 +63,7 @@ def require_table(
 
 
 def require_text(raw: Mapping[str, Any], key: str, source: str, field: str) -> str:
+    """``raw[key]``, which must be a non-blank string; ``field`` names it in errors."""
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         raise PolicyError.at(source, field, "a non-empty string is required")
@@ -69,6 +71,7 @@ def require_text(raw: Mapping[str, Any], key: str, source: str, field: str) -> s
 
 
 def optional_text(raw: Mapping[str, Any], key: str, source: str) -> str:
+    """``raw[key]`` if present (a string is required), else ``""``."""
     value = raw.get(key, "")
     if not isinstance(value, str):
         raise PolicyError.at(source, key, "a string is required")

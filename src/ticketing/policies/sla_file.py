@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from ticketing.aggregates.vocabulary import (
@@ -82,7 +83,7 @@ def parse_sla_policy(
     targets.update(_parse_overrides(raw.get("overrides", {}), reader))
     policy = SlaPolicy(
         version=version,
-        targets=targets,
+        targets=MappingProxyType(targets),
         pausing_hold_reasons=_parse_reasons(raw, source),
         priority_change=_choice(raw, "priority_change", PRIORITY_CHANGE_MODES, source),
         reopen=_choice(raw, "reopen", REOPEN_MODES, source),
