@@ -117,7 +117,7 @@ class _Planner:
                 )
             return name, False
         label, declared_line = found
-        if declared_line >= line:
+        if declared_line > line:
             msg = f"{name} is opened later, at line {declared_line}"
             raise _LineProblemError("unknown_ticket_ref", msg)
         return label, True
