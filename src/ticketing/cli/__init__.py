@@ -6,6 +6,7 @@ Each area registers its commands from its own module. Exit codes: 0 success,
 
 from __future__ import annotations
 
+from ticketing.cli import demo as _demo  # noqa: F401 - registers commands
 from ticketing.cli import imports as _imports  # noqa: F401 - registers commands
 from ticketing.cli.app import app
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ticketing.cli.app import EXIT_BAD_INPUT, app, fail, open_runtime, print_json
+from ticketing.cli.servicenow_view import echo_servicenow_report
 from ticketing.commands.script_runner import run_script_lines
+from ticketing.importers.servicenow.importer import import_servicenow
 
 if TYPE_CHECKING:
     from ticketing.commands.script_report import ScriptReport
@@ -83,3 +85,36 @@ def echo_script_report(report: ScriptReport, elapsed: float) -> None:
                 f"{error.message}{fields}",
                 err=True,
             )
+
+
+@import_app.command("servicenow")
+def import_servicenow_log(
+    file: Annotated[str, typer.Argument(help="ServiceNow incident event log (CSV).")],
+    timezone: Annotated[
+        str,
+        typer.Option(
+            "--timezone",
+            help="Zone of the source's local times (IANA name, e.g. Europe/Lisbon).",
+        ),
+    ] = "UTC",
+    as_json: JsonOption = False,
+) -> None:
+    """Import a ServiceNow incident log; report what was adjusted and the agreement."""
+    path = Path(file)
+    if not path.is_file():
+        raise fail(f"no such file: {file}")
+    with open_runtime() as runtime, path.open(newline="", encoding="utf-8") as src:
+        started = time.perf_counter()
+        report = import_servicenow(runtime.service, src, timezone)
+        elapsed = time.perf_counter() - started
+    if as_json:
+        print_json({**report.as_dict(), "elapsed_s": round(elapsed, 3)})
+    else:
+        typer.echo(
+            f"{report.source_rows} rows, {report.incidents} incidents "
+            f"(times read as {report.zone})"
+        )
+        echo_script_report(report.script, elapsed)
+        echo_servicenow_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)

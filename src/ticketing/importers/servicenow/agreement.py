@@ -53,12 +53,18 @@ class FigureAgreement:
     def percent(self) -> float:
         return 100.0 * self.agreed / self.compared if self.compared else 100.0
 
+    @property
+    def explained(self) -> int:
+        return sum(1 for m in self.mismatches if m.explained)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "figure": self.figure,
             "compared": self.compared,
             "agreed": self.agreed,
             "percent": round(self.percent, 2),
+            "explained": self.explained,
+            "unexplained": len(self.mismatches) - self.explained,
             "source_missing": self.source_missing,
             "mismatches": [m.as_dict() for m in self.mismatches],
         }
