@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.support.script_lines import jsonl, line, open_line
+from ticketing.aggregates.ticket import Ticket
 from ticketing.commands.script_runner import run_script_lines
 from ticketing.errors import TicketNotFoundError
 
@@ -141,6 +142,7 @@ def test_events_carry_the_line_time_and_the_import_actor(runtime: Runtime) -> No
 
     ticket_id = report.tickets[0].ticket_id
     assert ticket_id is not None
-    events = list(runtime.app.repository.event_store.get(ticket_id))
-    assert events[-1].timestamp.isoformat() == "2025-03-03T10:30:00+00:00"
-    assert events[-1].meta.actor.kind == "import"  # type: ignore[attr-defined]
+    last = list(runtime.app.repository.event_store.get(ticket_id))[-1]
+    assert isinstance(last, Ticket.CommentAdded)
+    assert last.timestamp.isoformat() == "2025-03-03T10:30:00+00:00"
+    assert last.meta.actor.kind == "import"
