@@ -73,8 +73,7 @@ def _count(value: str | None) -> int | None:
 def source_figures(rows: Sequence[SourceRow]) -> Figures:
     """The source's own figures, from its last row (times in the importer's zone)."""
     last = rows[-1]
-    zone = last.updated_at.tzinfo
-    assert zone is not None  # noqa: S101 - rows carry aware times
+    zone = last.zone
     return Figures(
         reassignment_count=_count(last.get("reassignment_count")),
         reopen_count=_count(last.get("reopen_count")),

@@ -61,9 +61,7 @@ def problem_key(value: str) -> str:
 def opened_at(row: SourceRow, note: Callable[[str, int, str], None]) -> datetime:
     """``opened_at`` of the first row; its update time when missing or unreadable."""
     raw = row.get("opened_at")
-    zone = row.updated_at.tzinfo
-    assert zone is not None  # noqa: S101 - rows carry aware UTC times
-    parsed = parse_source_time(raw, zone) if raw else None
+    parsed = parse_source_time(raw, row.zone) if raw else None
     if parsed is None:
         note("missing_opened_at", row.line, f"opened_at {raw!r}: first update used")
         return row.updated_at

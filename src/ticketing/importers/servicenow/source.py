@@ -58,6 +58,8 @@ class SourceRow:
     line: int
     values: Mapping[str, str | None]
     updated_at: datetime
+    #: The zone the source's local times are read in.
+    zone: tzinfo
 
     @property
     def number(self) -> str:
@@ -156,5 +158,5 @@ def read_log(lines: Iterable[str], zone_name: str = "UTC") -> SourceLog:
             reason = f"sys_updated_at {raw!r} is not DD-MM-YYYY HH:MM"
             rejected.append(RejectedRow(line, number, reason))
             continue
-        rows.append(SourceRow(line, values, updated_at))
+        rows.append(SourceRow(line, values, updated_at, zone))
     return SourceLog(tuple(rows), tuple(rejected), zone_name)
