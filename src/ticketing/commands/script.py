@@ -205,7 +205,11 @@ def _split_args(
     args = data.get("args", {})
     if not isinstance(args, dict):
         raise _fail(line, "invalid_args", "'args' must be an object", args="bad")
-    reserved = {k: RESERVED_ARGS[k] for k in args if k in RESERVED_ARGS}
+    reserved = {
+        k: RESERVED_ARGS[k]
+        for k in args
+        if k in RESERVED_ARGS and not (k == "ticket_id" and command == OPEN_COMMAND)
+    }
     if reserved:
         raise ScriptLineError(LineError(line, "invalid_args", "reserved", reserved))
     args = dict(args)
