@@ -103,7 +103,10 @@ def import_servicenow_log(
     path = Path(file)
     if not path.is_file():
         raise fail(f"no such file: {file}")
-    with open_runtime() as runtime, path.open(newline="", encoding="utf-8") as src:
+    with (
+        open_runtime() as runtime,
+        path.open(newline="", encoding="utf-8", errors="replace") as src,
+    ):
         started = time.perf_counter()
         report = import_servicenow(runtime.service, src, timezone)
         elapsed = time.perf_counter() - started

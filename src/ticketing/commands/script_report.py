@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ class ScriptReport:
     script_errors: tuple[LineError, ...] = ()
     first_position: int | None = None
     last_position: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -93,5 +92,4 @@ class ScriptReport:
             "positions": [self.first_position, self.last_position],
             "script_errors": [e.as_dict() for e in self.script_errors],
             "results": [t.as_dict() for t in self.tickets],
-            **self.extra,
         }

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 ZONE = ZoneInfo(cat.ZONE)
 WORK_MINUTES = {"P1": (60, 300), "P2": (240, 960), "P3": (600, 2880)}
 SLOW_WORK = (1440, 5760)
+NORMAL_GAP = 40.0
+OFFICE_MINUTES_A_YEAR = 250 * 600
 
 
 def pick(rng: random.Random, weighted: Sequence[tuple[Any, int]]) -> Any:
@@ -101,12 +103,17 @@ class DemoGenerator:
         rng = random.Random(self.seed)  # noqa: S311 - reproducible demo data
         arrival = in_office(self.start)
         lives: list[_Life] = []
+        gap = self.mean_gap_minutes()
         for n in range(1, self.tickets + 1):
-            arrival = in_office(arrival + timedelta(minutes=rng.expovariate(1 / 40)))
+            arrival = in_office(arrival + timedelta(minutes=rng.expovariate(1 / gap)))
             lives.append(self._ticket(rng, n, arrival.replace(microsecond=0)))
         horizon = arrival + timedelta(days=1)
         steps = [s for life in lives for s in life.steps if s.at <= horizon]
         return [ScriptStep(**{**_fields(s), "line": i}) for i, s in enumerate(steps, 1)]
+
+    def mean_gap_minutes(self) -> float:
+        """About 15 arrivals a day; more for big demos, so they span a year at most."""
+        return min(NORMAL_GAP, OFFICE_MINUTES_A_YEAR / self.tickets)
 
     def _ticket(self, rng: random.Random, n: int, arrival: datetime) -> _Life:
         kind = pick(rng, cat.TYPES)

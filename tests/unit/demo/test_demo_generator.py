@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -78,3 +79,12 @@ def test_generation_is_deterministic_per_seed() -> None:
 
     assert again == STEPS
     assert other != STEPS
+
+
+def test_big_demos_stay_within_about_a_year() -> None:
+    generator = DemoGenerator(tickets=6000, seed=1, start=DEFAULT_START)
+
+    steps = generator.generate()
+
+    assert max(s.at for s in steps) < DEFAULT_START + timedelta(days=400)
+    assert sum(1 for s in steps if s.is_open) == 6000

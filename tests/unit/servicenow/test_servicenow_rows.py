@@ -214,3 +214,12 @@ def test_a_bad_zone_or_a_foreign_file_is_refused() -> None:
     with pytest.raises(InvalidCommandError):
         read_log(["a,b,c\n", "1,2,3\n"])
     assert len(HEADER) == 36
+
+
+def test_rows_with_undecodable_bytes_are_rejected() -> None:
+    good = row("01-03-2016 09:00", "New")
+    broken = row("01-03-2016 10:00", "New", caller_id="Caller \ufffd")
+
+    result = translate(good, broken)
+
+    assert [(n.kind, n.line) for n in result.notes][:1] == [("rejected_row", 3)]

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 MISSING: Final = "?"
+#: What undecodable bytes become when the file is read with errors="replace".
+REPLACEMENT: Final = "\ufffd"
 TIME_FORMAT: Final = "%d-%m-%Y %H:%M"
 REQUIRED_COLUMNS: Final = (
     "number",
@@ -145,6 +147,9 @@ def read_log(lines: Iterable[str], zone_name: str = "UTC") -> SourceLog:
             for i, name in enumerate(header)
         }
         number = values.get("number")
+        if any(REPLACEMENT in cell for cell in record):
+            rejected.append(RejectedRow(line, number, "bytes that are not UTF-8"))
+            continue
         if len(record) != len(header):
             reason = f"{len(record)} columns instead of {len(header)}"
             rejected.append(RejectedRow(line, number, reason))
