@@ -45,6 +45,7 @@ def figures(report: ServiceNowReport) -> dict[str, tuple[int, int, int, int]]:
     }
 
 
+@pytest.mark.slow
 def test_the_shared_excerpt_imports_agrees_and_reimports_as_a_no_op(
     sqlite_runtime: Runtime,
 ) -> None:
