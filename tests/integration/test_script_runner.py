@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from tests.support.script_lines import jsonl, line, open_line
 from ticketing.aggregates.ticket import Ticket
@@ -12,7 +13,9 @@ from ticketing.commands.script_runner import run_script_lines
 from ticketing.errors import TicketNotFoundError
 
 if TYPE_CHECKING:
+    from ticketing.commands.messages import Command
     from ticketing.commands.script_report import ScriptReport
+    from ticketing.commands.service import CommandContext, CommandResult
     from ticketing.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -146,3 +149,52 @@ def test_events_carry_the_line_time_and_the_import_actor(runtime: Runtime) -> No
     assert isinstance(last, Ticket.CommentAdded)
     assert last.timestamp.isoformat() == "2025-03-03T10:30:00+00:00"
     assert last.meta.actor.kind == "import"
+
+
+def test_a_line_of_no_ticket_refuses_the_whole_script(runtime: Runtime) -> None:
+    report = run(runtime, open_line("a", 0), open_line("b", 1), "{not json")
+
+    assert [e.line for e in report.script_errors] == [3]
+    assert {t.status for t in report.tickets} == {"not_imported"}
+    assert {t.errors[-1].code for t in report.tickets} == {"script_refused"}
+    assert runtime.recorder.max_notification_id() is None
+    assert report.as_dict()["script_errors"][0]["code"] == "malformed_json"
+
+
+def test_a_bad_line_in_a_cycle_refuses_its_partner_before_running(
+    runtime: Runtime,
+) -> None:
+    report = run(
+        runtime,
+        open_line("a", 0),
+        open_line("b", 0),
+        line("@a", "link_tickets", 1, kind="parent", target="@b"),
+        line("@b", "link_tickets", 2, kind="child", target="@a"),
+        line("@b", "escalate_ticket", 3, reason=""),
+    )
+
+    outcome = {t.label: t for t in report.tickets}
+    assert outcome["@b"].errors[0].code == "invalid_args"
+    assert outcome["@a"].errors[0].code == "linked_ticket_failed"
+    assert runtime.recorder.max_notification_id() is None
+
+
+def test_a_store_error_rolls_the_ticket_back(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = runtime.service.execute
+    calls: list[str] = []
+
+    def flaky(command: Command, ctx: CommandContext) -> CommandResult:
+        calls.append(command.name)
+        if len(calls) == 2:
+            raise OperationalError("disk full")
+        return real(command, ctx)
+
+    monkeypatch.setattr(runtime.service, "execute", flaky)
+
+    report = run(runtime, open_line("a", 0), line("@a", "add_comment", 1, body="x"))
+
+    [outcome] = report.tickets
+    assert (outcome.status, outcome.errors[0].code) == ("not_imported", "store_error")
+    assert runtime.recorder.max_notification_id() is None
