@@ -223,3 +223,22 @@ def test_rows_with_undecodable_bytes_are_rejected() -> None:
     result = translate(good, broken)
 
     assert [(n.kind, n.line) for n in result.notes][:1] == [("rejected_row", 3)]
+
+
+def test_missing_opened_at_impact_and_number_are_handled() -> None:
+    result = translate(
+        row("01-03-2016 09:30", "New", opened_at="?", impact="?", urgency="9 - Odd"),
+        row("01-03-2016 10:00", "New", number="?"),
+    )
+
+    opened = step(result, "open_ticket")
+    assert opened.at.isoformat() == "2016-03-01T09:30:00+00:00"
+    assert (opened.args["impact"], opened.args["urgency"]) == (2, 2)
+    kinds = notes(result)
+    assert (kinds["missing_opened_at"], kinds["rejected_row"]) == (1, 1)
+    assert kinds["missing_value"] >= 2
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(InvalidCommandError):
+        read_log([])
