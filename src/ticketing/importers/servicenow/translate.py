@@ -104,7 +104,7 @@ class IncidentTranslator:
             commands.append(("assign_ticket", {"agent_id": agent}, None))
         if (problem := row.get("problem_id")) is not None:
             s.problem = problem
-            commands.append(self._link("link_tickets", problem, row))
+            commands.append(self._link("link_tickets", problem))
         self._emit(row, self.last_at, actor(row.get("opened_by")), commands)
 
     # -- rows -----------------------------------------------------------------
@@ -226,14 +226,13 @@ class IncidentTranslator:
             return []
         out: list[Command] = []
         if s.problem is not None:
-            out.append(self._link("unlink_tickets", s.problem, row))
+            out.append(self._link("unlink_tickets", s.problem))
         if problem is not None:
-            out.append(self._link("link_tickets", problem, row))
+            out.append(self._link("link_tickets", problem))
         s.problem = problem
         return out
 
-    def _link(self, command: str, problem: str, row: SourceRow) -> Command:
-        del row
+    def _link(self, command: str, problem: str) -> Command:
         key = problem_key(problem)
         self.problem_values[key] = problem
         return (command, {"kind": "problem"}, f"@{key}")
