@@ -10,7 +10,7 @@ from eventsourcing.persistence import OperationalError
 from tests.support.script_lines import jsonl, line, open_line
 from ticketing.aggregates.ticket import Ticket
 from ticketing.commands.script_runner import run_script_lines
-from ticketing.errors import TicketNotFoundError
+from ticketing.errors import ConcurrencyConflictError, TicketNotFoundError
 
 if TYPE_CHECKING:
     from ticketing.commands.messages import Command
@@ -185,16 +185,38 @@ def test_a_store_error_rolls_the_ticket_back(
     real = runtime.service.execute
     calls: list[str] = []
 
-    def flaky(command: Command, ctx: CommandContext) -> CommandResult:
+    def failing(command: Command, ctx: CommandContext) -> CommandResult:
         calls.append(command.name)
-        if len(calls) == 2:
+        if command.name == "add_comment":
             raise OperationalError("disk full")
         return real(command, ctx)
 
-    monkeypatch.setattr(runtime.service, "execute", flaky)
+    monkeypatch.setattr(runtime.service, "execute", failing)
 
     report = run(runtime, open_line("a", 0), line("@a", "add_comment", 1, body="x"))
 
     [outcome] = report.tickets
     assert (outcome.status, outcome.errors[0].code) == ("not_imported", "store_error")
+    assert calls == ["open_ticket", "add_comment"] * 2  # tried twice
     assert runtime.recorder.max_notification_id() is None
+
+
+def test_a_unit_that_loses_a_race_is_run_again(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = runtime.service.execute
+    calls: list[str] = []
+
+    def racing(command: Command, ctx: CommandContext) -> CommandResult:
+        calls.append(command.name)
+        if len(calls) == 2:
+            raise ConcurrencyConflictError("another writer got there first")
+        return real(command, ctx)
+
+    monkeypatch.setattr(runtime.service, "execute", racing)
+
+    report = run(runtime, open_line("a", 0), line("@a", "add_comment", 1, body="x"))
+
+    assert report.ok
+    assert report.tickets[0].events == 2
+    assert events_of(runtime, "INC0000001") == ["Opened", "CommentAdded"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from eventsourcing.persistence import PersistenceError
 
@@ -21,7 +21,7 @@ from ticketing.commands.script import LineError, parse_script
 from ticketing.commands.script_plan import plan_script, with_ids
 from ticketing.commands.script_report import Outcome, ScriptReport, TicketOutcome
 from ticketing.commands.service import CommandContext
-from ticketing.errors import TicketingError
+from ticketing.errors import ConcurrencyConflictError, TicketingError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     from ticketing.commands.service import CommandResult, TicketService
 
 logger = logging.getLogger(__name__)
+
+#: A unit that lost a race with a concurrent writer (or hit a store error) is
+#: rolled back and run once more: its commands that did commit elsewhere are
+#: then replayed from their idempotency records.
+ATTEMPTS: Final = 2
+RETRYABLE: Final = (ConcurrencyConflictError, PersistenceError)
 
 
 @dataclass
@@ -125,19 +131,28 @@ class ScriptRunner:
             (p for label in unit for p in self.plan.tickets[label].steps),
             key=lambda p: (p.step.at, not p.step.is_open, p.step.line),
         )
-        tallies = {label: _Tally() for label in unit}
-        ids: dict[str, UUID] = {}
-        current: PlannedStep | None = None
-        try:
-            with self.service.app.log_recorder.transaction(commit=True):
-                for current in steps:
-                    result = self._execute(current, ids)
-                    _count(tallies[current.ticket], result)
-                    ids.setdefault(current.ticket, result.ticket_id)
-        except (TicketingError, PersistenceError) as exc:
-            assert current is not None  # noqa: S101 - failed while running a step
-            self._unit_failed(unit, current, exc)
-            return
+        for attempt in range(1, ATTEMPTS + 1):
+            tallies = {label: _Tally() for label in unit}
+            ids: dict[str, UUID] = {}
+            current: PlannedStep | None = None
+            try:
+                with self.service.app.log_recorder.transaction(commit=True):
+                    for current in steps:
+                        result = self._execute(current, ids)
+                        _count(tallies[current.ticket], result)
+                        ids.setdefault(current.ticket, result.ticket_id)
+            except RETRYABLE as exc:
+                if attempt < ATTEMPTS:
+                    logger.info("unit %s: %s; retrying", unit[0], exc)
+                    continue
+                assert current is not None  # noqa: S101 - failed while running a step
+                self._unit_failed(unit, current, exc)
+                return
+            except TicketingError as exc:
+                assert current is not None  # noqa: S101 - failed while running a step
+                self._unit_failed(unit, current, exc)
+                return
+            break
         self.ids.update(ids)
         for label in unit:
             self._succeeded(self.plan.tickets[label], tallies[label])
