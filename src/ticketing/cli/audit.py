@@ -19,6 +19,7 @@ from ticketing.cli.app import (
     open_runtime,
     print_json,
 )
+from ticketing.cli.imports import import_app
 from ticketing.store.log_export import export_log, export_to_path
 from ticketing.store.log_import import import_event_log
 from ticketing.store.seal import Seal, parse_seal
@@ -183,17 +184,7 @@ def report_export(summary: ExportSummary, target: str) -> None:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def import_group() -> typer.Typer:
-    """The ``import`` command group, shared with other importers' modules."""
-    for group in app.registered_groups:
-        if group.name == "import" and group.typer_instance is not None:
-            return group.typer_instance
-    created = typer.Typer(help="Load data into the store.", no_args_is_help=True)
-    app.add_typer(created, name="import")
-    return created
-
-
-@import_group().command("events")
+@import_app.command("events")
 def import_events_command(
     file: Annotated[
         Path, typer.Argument(help="A portable log written by `ticketing export`.")

@@ -413,6 +413,7 @@ COMMANDS: dict[str, type[Command]] = {
         UnlinkTickets,
         TagTicket,
         UntagTicket,
-        RecordAutomationHalt,
     )
 }
+# RecordAutomationHalt is deliberately absent: only automation issues it,
+# never a client (HTTP, command scripts).
