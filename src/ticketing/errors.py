@@ -113,3 +113,31 @@ class ConfigurationError(TicketingError):
     """Settings from the environment or the command line are unusable."""
 
     code = "configuration_error"
+
+
+class ProjectionError(TicketingError):
+    """A projection could not process the log."""
+
+    code = "projection_error"
+
+
+class UnknownProjectionError(NotFoundError):
+    code = "unknown_projection"
+
+
+class CorruptEventError(ProjectionError):
+    """A stored event cannot be decoded (unknown type or damaged payload)."""
+
+    code = "corrupt_event"
+
+
+class ProjectionHandlerError(ProjectionError):
+    """A projection's handler raised on an event; the projection stops there."""
+
+    code = "projection_handler_failed"
+
+
+class CheckpointMovedError(ProjectionError):
+    """Another runner advanced the checkpoint first; this batch was rolled back."""
+
+    code = "checkpoint_moved"

@@ -9,6 +9,10 @@ from ticketing.clock import Clock, SystemClock
 from ticketing.commands.application import TicketingApplication
 from ticketing.commands.service import TicketService
 from ticketing.policies.priority import load_priority_matrix
+from ticketing.projections.catalogue import default_projections
+from ticketing.projections.catchup import LogSource
+from ticketing.projections.manage import ProjectionHost
+from ticketing.projections.wakeup import ListenWakeup, LocalWakeup, Wakeup
 from ticketing.store.indexes import create_index_tables
 
 if TYPE_CHECKING:
@@ -26,6 +30,8 @@ class Runtime:
     clock: Clock
     app: TicketingApplication
     service: TicketService
+    projections: ProjectionHost
+    local_wakeup: LocalWakeup
     closed: bool = field(default=False)
 
     @property
@@ -35,6 +41,13 @@ class Runtime:
     @property
     def recorder(self) -> TicketingRecorder:
         return self.app.log_recorder
+
+    def wakeup(self) -> Wakeup:
+        """What an idle projection runner waits on (LISTEN on PostgreSQL)."""
+        if self.engine.dialect.name == "postgresql":
+            channel = self.recorder.channel_name
+            return ListenWakeup(self.engine, channel, self.local_wakeup)
+        return self.local_wakeup
 
     def close(self) -> None:
         if not self.closed:
@@ -50,4 +63,17 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     create_index_tables(app.log_recorder.engine)
     matrix = load_priority_matrix(settings.priority_matrix_version)
     service = TicketService(app, clock, matrix)
-    return Runtime(settings=settings, clock=clock, app=app, service=service)
+    local_wakeup = LocalWakeup()
+    service.on_committed.append(local_wakeup.notify)
+    source = LogSource(
+        engine=app.log_recorder.engine, recorder=app.log_recorder, mapper=app.mapper
+    )
+    host = ProjectionHost(source, default_projections(), SystemClock())
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        app=app,
+        service=service,
+        projections=host,
+        local_wakeup=local_wakeup,
+    )

@@ -117,7 +117,7 @@ class TicketLifecycle(RuleBasedStateMachine):
         opened = draft(impact=2, urgency=2, tags=("seed",))
         self.ticket = Ticket.open(uuid.uuid4(), self.timeline.next(), opened)
         self.model = Model(impact=2, urgency=2, tags={"seed"})
-        self.app.save_ticket(self.ticket)
+        self.app.save_aggregate(self.ticket)
 
     # -- the driver ----------------------------------------------------------
 
@@ -145,7 +145,7 @@ class TicketLifecycle(RuleBasedStateMachine):
             assert expected is None, f"{command} in {self.model.state}: no {expected}"
             assert model_step(), f"{command}: aggregate changed, model did not"
             assert len(self.ticket.pending_events) == 1
-            self.app.save_ticket(self.ticket)
+            self.app.save_aggregate(self.ticket)
             return
         if expected is None and isinstance(refused, NoChangeError):
             # allowed here, but the model must agree that nothing would change

@@ -42,7 +42,11 @@ class Envelope:
     """Provenance of one command, copied onto each event it produced.
 
     For automated changes ``rule_id`` and ``rule_set_version`` name the rule
-    (or SLA threshold) that decided it, and ``causation_id`` the triggering event.
+    (or SLA threshold) that decided it, ``causation_id`` the triggering event,
+    and ``depth`` how many automated steps led here (0 for a human command);
+    automation refuses to go beyond a bounded depth (no rule loops).
+    ``command_name`` and ``command_fingerprint`` identify the command for
+    idempotency, so that the commands index can be rebuilt from the log alone.
     """
 
     actor: Actor
@@ -51,6 +55,9 @@ class Envelope:
     causation_id: str | None = None
     rule_id: str | None = None
     rule_set_version: str | None = None
+    depth: int = 0
+    command_name: str | None = None
+    command_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,9 @@ class EnvelopeAsDict(Transcoding):
             "causation_id": env.causation_id,
             "rule_id": env.rule_id,
             "rule_set_version": env.rule_set_version,
+            "depth": env.depth,
+            "command_name": env.command_name,
+            "command_fingerprint": env.command_fingerprint,
         }
 
     def decode(self, data: Any) -> Envelope:
@@ -89,4 +99,7 @@ class EnvelopeAsDict(Transcoding):
             causation_id=d.get("causation_id"),
             rule_id=d.get("rule_id"),
             rule_set_version=d.get("rule_set_version"),
+            depth=int(d.get("depth", 0)),
+            command_name=d.get("command_name"),
+            command_fingerprint=d.get("command_fingerprint"),
         )

@@ -223,14 +223,28 @@ class Ticket(Aggregate):
         def apply(self, aggregate: Ticket) -> None:
             aggregate.tags = tuple(sorted(set(aggregate.tags) - {self.tag}))
 
+    class AutomationHalted(TicketEvent):
+        """Automation refused to go on (e.g. a rule loop); nothing else changed."""
+
+        rule_id: str
+        action: str
+        depth: int
+        reason: str
+
     class Snapshot(BaseSnapshot):
         """Snapshot whose JSON arrays come back as the tuples the state uses."""
 
         def mutate(self, aggregate: None) -> Ticket:
-            ticket = cast("Ticket", BaseSnapshot.mutate(self, aggregate))
-            ticket.tags = tuple(ticket.tags)
-            ticket.links = tuple((kind, target) for kind, target in ticket.links)
-            return ticket
+            return Ticket.normalise_state(
+                cast("Ticket", BaseSnapshot.mutate(self, aggregate))
+            )
+
+    @staticmethod
+    def normalise_state(ticket: Ticket) -> Ticket:
+        """Restore the tuples that a JSON round trip turns into lists."""
+        ticket.tags = tuple(ticket.tags)
+        ticket.links = tuple((kind, target) for kind, target in ticket.links)
+        return ticket
 
     # -- state (set by the events above) --------------------------------------
 
@@ -392,6 +406,20 @@ class Ticket(Aggregate):
             raise self._no_change("untag", f"not tagged {tag!r}")
         self._trigger(ctx, Ticket.Untagged, tag=tag)
 
+    def record_automation_halt(
+        self, ctx: EventContext, rule_id: str, action: str, reason: str
+    ) -> None:
+        """Record, on the ticket, that automation stopped instead of acting."""
+        self._guard(ctx, "record_automation_halt", _NOT_FINAL)
+        self._trigger(
+            ctx,
+            Ticket.AutomationHalted,
+            rule_id=rule_id,
+            action=action,
+            depth=ctx.envelope.depth,
+            reason=reason,
+        )
+
     # -- helpers ---------------------------------------------------------------
 
     @property
@@ -431,3 +459,15 @@ class Ticket(Aggregate):
 _NOT_FINAL: frozenset[State] = frozenset(
     s for s in (*OPEN_STATES, "resolved") if s not in FINAL_STATES
 )
+
+
+def ticket_event_topics() -> tuple[str, ...]:
+    """The stored topic of every ticket event class (for projection filters)."""
+    from eventsourcing.utils import get_topic  # noqa: PLC0415
+
+    classes = [
+        value
+        for value in vars(Ticket).values()
+        if isinstance(value, type) and issubclass(value, TicketEvent)
+    ]
+    return tuple(sorted(get_topic(cls) for cls in classes))

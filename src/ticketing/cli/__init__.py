@@ -6,6 +6,11 @@ Each area registers its commands from its own module. Exit codes: 0 success,
 
 from __future__ import annotations
 
+from ticketing.cli import audit as _audit  # noqa: F401 - registers commands
+from ticketing.cli import demo as _demo  # noqa: F401
+from ticketing.cli import history as _history  # noqa: F401
+from ticketing.cli import imports as _imports  # noqa: F401
+from ticketing.cli import projections as _projections  # noqa: F401
 from ticketing.cli.app import app
 
 __all__ = ["app", "main"]

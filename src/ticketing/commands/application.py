@@ -8,12 +8,13 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from ticketing.aggregates.envelope import EnvelopeAsDict
+from ticketing.aggregates.ticket import Ticket
 from ticketing.store.factory import PERSISTENCE_TOPIC
 
 if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
     from eventsourcing.persistence import JSONTranscoder
 
-    from ticketing.aggregates.ticket import Ticket
     from ticketing.store.recorder import TicketingRecorder
 
 #: Pinned: the tables are ``ticketing_events`` and ``ticketing_snapshots``.
@@ -34,15 +35,17 @@ class TicketingApplication(Application[UUID]):
         self.snapshot_interval = snapshot_interval
         super().__init__(env=env)
 
-    def save_ticket(self, ticket: Ticket, **kwargs: Any) -> None:
-        """Append the ticket's pending events; snapshot every ``snapshot_interval``."""
-        first = ticket.version - len(ticket.pending_events) + 1
-        self.save(ticket, **kwargs)
+    def save_aggregate(self, aggregate: Aggregate, **kwargs: Any) -> None:
+        """Append pending events; snapshot tickets every ``snapshot_interval``."""
+        first = aggregate.version - len(aggregate.pending_events) + 1
+        self.save(aggregate, **kwargs)
         interval = self.snapshot_interval
-        if interval > 0 and any(
-            v % interval == 0 for v in range(first, ticket.version + 1)
+        if (
+            isinstance(aggregate, Ticket)
+            and interval > 0
+            and any(v % interval == 0 for v in range(first, aggregate.version + 1))
         ):
-            self.take_snapshot(ticket.id, version=ticket.version)
+            self.take_snapshot(aggregate.id, version=aggregate.version)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

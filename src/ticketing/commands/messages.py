@@ -375,6 +375,24 @@ class UntagTicket(TagTicket):
     name: ClassVar[str] = "untag_ticket"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordAutomationHalt(TicketCommand):
+    """Issued by automation itself (never by people) when it refuses to act."""
+
+    name: ClassVar[str] = "record_automation_halt"
+
+    rule_id: str
+    action: str
+    reason: str
+
+    def problems(self) -> dict[str, str | None]:
+        return {
+            "rule_id": check_name(self.rule_id),
+            "action": check_name(self.action),
+            "reason": check_text(self.reason, max_len=TEXT_MAX),
+        }
+
+
 #: Every command by its wire name (HTTP, command scripts, CLI).
 COMMANDS: dict[str, type[Command]] = {
     cls.name: cls
@@ -398,3 +416,5 @@ COMMANDS: dict[str, type[Command]] = {
         UntagTicket,
     )
 }
+# RecordAutomationHalt is deliberately absent: only automation issues it,
+# never a client (HTTP, command scripts).

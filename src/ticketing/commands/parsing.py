@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ticketing.commands.admin_messages import ADMIN_COMMANDS
 from ticketing.commands.messages import COMMANDS, Command
 from ticketing.errors import InvalidCommandError
 
@@ -16,16 +18,23 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 _UUID_FIELDS = frozenset({"ticket_id", "target_id"})
-_TUPLE_FIELDS = frozenset({"tags"})
+_TUPLE_FIELDS = frozenset({"tags", "skills"})
+_INSTANT_FIELDS = frozenset({"effective_from"})
+
+#: Every command by wire name: ticket commands, directory and policy commands.
+ALL_COMMANDS: dict[str, type[Command]] = {
+    **COMMANDS,
+    **{cls.name: cls for cls in ADMIN_COMMANDS},
+}
 
 
 def command_class(name: object) -> type[Command]:
-    if not isinstance(name, str) or name not in COMMANDS:
-        known = ", ".join(sorted(COMMANDS))
+    if not isinstance(name, str) or name not in ALL_COMMANDS:
+        known = ", ".join(sorted(ALL_COMMANDS))
         raise InvalidCommandError.for_fields(
             {"command": f"unknown command {name!r}; known: {known}"}
         )
-    return COMMANDS[name]
+    return ALL_COMMANDS[name]
 
 
 def parse_command(name: object, data: object) -> Command:
@@ -70,6 +79,15 @@ def _coerce(key: str, value: object) -> object:
             return uuid.UUID(value)
         except ValueError:
             msg = f"{value!r} is not a ticket id (UUID)"
+            raise ValueError(msg) from None
+    if key in _INSTANT_FIELDS and value is not None:
+        if not isinstance(value, str):
+            msg = "must be an ISO 8601 time string"
+            raise ValueError(msg)
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            msg = f"{value!r} is not an ISO 8601 time"
             raise ValueError(msg) from None
     if key in _TUPLE_FIELDS:
         if not isinstance(value, list | tuple):

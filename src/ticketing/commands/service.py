@@ -11,16 +11,24 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from ticketing.aggregates.drafts import PriorityChange, TicketDraft
 from ticketing.aggregates.envelope import Envelope, EventContext
 from ticketing.aggregates.ticket import Ticket
+from ticketing.commands import admin_messages as a
 from ticketing.commands import messages as m
+from ticketing.commands.admin_handlers import (
+    PolicyValidators,
+    decide_directory,
+    decide_policy,
+    reference_of,
+)
 from ticketing.errors import (
     ConcurrencyConflictError,
     ConflictError,
@@ -31,6 +39,7 @@ from ticketing.ids import ticket_id_for_key
 from ticketing.store import indexes
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from sqlalchemy.engine import Connection
@@ -51,6 +60,7 @@ class CommandContext:
     causation_id: str | None = None
     rule_id: str | None = None
     rule_set_version: str | None = None
+    depth: int = 0
     occurred_at: datetime | None = None
 
 
@@ -59,12 +69,22 @@ class CommandResult:
     """The outcome of an accepted command (or of its first run, for a retry)."""
 
     command_id: str
-    ticket_id: UUID
-    number: str
+    #: The aggregate changed (a ticket, agent, group or policy track).
+    aggregate_id: UUID
+    #: Its human reference: ticket number, agent id, group id or policy kind.
+    reference: str
     version: int
     position: int
     events: int
     replayed: bool = False
+
+    @property
+    def ticket_id(self) -> UUID:
+        return self.aggregate_id
+
+    @property
+    def number(self) -> str:
+        return self.reference
 
     @classmethod
     def from_record(
@@ -72,13 +92,16 @@ class CommandResult:
     ) -> CommandResult:
         return cls(
             command_id=record.command_id,
-            ticket_id=record.ticket_id,
-            number=record.number,
+            aggregate_id=record.aggregate_id,
+            reference=record.reference,
             version=record.version,
             position=record.last_position,
             events=record.event_count,
             replayed=replayed,
         )
+
+
+AggregateT = TypeVar("AggregateT", bound=Aggregate)
 
 
 def fingerprint(command: m.Command, actor: Actor) -> str:
@@ -101,13 +124,17 @@ class TicketService:
         self.app = app
         self.clock = clock
         self.matrix = matrix
+        #: Validators of policy documents by kind (registered by the runtime).
+        self.policy_validators: PolicyValidators = {}
+        #: Called after each commit that appended events (e.g. to wake runners).
+        self.on_committed: list[Callable[[CommandResult], None]] = []
 
     # -- commands --------------------------------------------------------------
 
     def execute(self, command: m.Command, ctx: CommandContext) -> CommandResult:
         """Apply ``command``; a retry of an applied command returns its first result."""
-        envelope = self._envelope(command, ctx)
         print_ = fingerprint(command, ctx.actor)
+        envelope = self._envelope(command, ctx, print_)
         try:
             with self.app.log_recorder.transaction(commit=True) as session:
                 conn = session.connection()
@@ -115,13 +142,18 @@ class TicketService:
                 if prior is not None:
                     prior.check_same(print_)
                     return CommandResult.from_record(prior, replayed=True)
-                ticket = self._decide(conn, command, envelope, ctx.occurred_at)
-                return self._append(ticket, command, print_)
+                aggregate = self._decide(conn, command, envelope, ctx.occurred_at)
+                result = self._append(aggregate, command, print_)
         except IntegrityError as exc:
             return self._after_lost_race(command, print_, exc)
+        for listener in self.on_committed:
+            listener(result)
+        return result
 
-    def _append(self, ticket: Ticket, command: m.Command, print_: str) -> CommandResult:
-        pending = len(ticket.pending_events)
+    def _append(
+        self, aggregate: Aggregate, command: m.Command, print_: str
+    ) -> CommandResult:
+        pending = len(aggregate.pending_events)
         record_holder: list[indexes.CommandRecord] = []
 
         def after_insert(conn: Connection, positions: list[int]) -> None:
@@ -129,9 +161,9 @@ class TicketService:
                 command_id=command.command_id,
                 command_name=command.name,
                 fingerprint=print_,
-                ticket_id=ticket.id,
-                number=ticket.number,
-                version=ticket.version,
+                aggregate_id=aggregate.id,
+                reference=reference_of(aggregate),
+                version=aggregate.version,
                 first_position=positions[0],
                 last_position=positions[-1],
                 event_count=pending,
@@ -139,7 +171,7 @@ class TicketService:
             indexes.record_command(conn, record)
             record_holder.append(record)
 
-        self.app.save_ticket(ticket, after_insert=after_insert)
+        self.app.save_aggregate(aggregate, after_insert=after_insert)
         return CommandResult.from_record(record_holder[0], replayed=False)
 
     def _after_lost_race(
@@ -155,7 +187,9 @@ class TicketService:
             {"command": command.name},
         ) from exc
 
-    def _envelope(self, command: m.Command, ctx: CommandContext) -> Envelope:
+    def _envelope(
+        self, command: m.Command, ctx: CommandContext, print_: str
+    ) -> Envelope:
         if ctx.occurred_at is not None:
             if ctx.actor.kind != "import":
                 raise InvalidCommandError.for_fields(
@@ -172,6 +206,9 @@ class TicketService:
             causation_id=ctx.causation_id,
             rule_id=ctx.rule_id,
             rule_set_version=ctx.rule_set_version,
+            depth=ctx.depth,
+            command_name=command.name,
+            command_fingerprint=print_,
         )
 
     def _decide(
@@ -180,24 +217,20 @@ class TicketService:
         command: m.Command,
         envelope: Envelope,
         occurred_at: datetime | None,
-    ) -> Ticket:
-        if isinstance(command, m.OpenTicket):
-            at = occurred_at or self.clock.now()
-            return self._open(conn, command, EventContext(envelope, at))
-        if not isinstance(command, m.TicketCommand):  # pragma: no cover - closed set
-            raise InvalidCommandError.for_fields({"command": "not a ticket command"})
-        ticket = self.load(command.ticket_id)
-        expected = command.expected_version
-        if expected is not None and expected != ticket.version:
-            raise ConcurrencyConflictError(
-                f"ticket {ticket.number} is at version {ticket.version}, "
-                f"not {expected}",
-                {
-                    "ticket": ticket.number,
-                    "expected": expected,
-                    "actual": ticket.version,
-                },
+    ) -> Aggregate:
+        if not isinstance(command, m.TicketCommand):
+            ectx = EventContext(envelope, occurred_at or self.clock.now())
+            if isinstance(command, m.OpenTicket):
+                return self._open(conn, command, ectx)
+            if isinstance(command, a.AgentCommand | a.GroupCommand):
+                return self._checked(command, decide_directory(self.app, command, ectx))
+            if isinstance(command, a.ActivatePolicy):
+                policy = decide_policy(self.app, command, ectx, self.policy_validators)
+                return self._checked(command, policy)
+            raise InvalidCommandError.for_fields(  # pragma: no cover - closed set
+                {"command": "unknown command"}
             )
+        ticket = self._checked(command, self.load(command.ticket_id))
         at = occurred_at or self._live_time(ticket)
         self._apply(ticket, command, EventContext(envelope, at))
         return ticket
@@ -211,6 +244,19 @@ class TicketService:
         slightly cannot cause that either (docs/event-log.md).
         """
         return max(self.clock.now(), ticket.modified_on)
+
+    @staticmethod
+    def _checked(command: m.Command, aggregate: AggregateT) -> AggregateT:
+        """Refuse a stale ``expected_version`` (checked against the stored state)."""
+        expected = command.expected_version
+        current = aggregate.version - len(aggregate.pending_events)
+        if expected is not None and expected != current:
+            ref = reference_of(aggregate)
+            raise ConcurrencyConflictError(
+                f"{ref} is at version {current}, not {expected}",
+                {"reference": ref, "expected": expected, "actual": current},
+            )
+        return aggregate
 
     def _open(self, conn: Connection, cmd: m.OpenTicket, ectx: EventContext) -> Ticket:
         chosen = cmd.number is not None or cmd.ticket_id is not None
@@ -298,6 +344,12 @@ class TicketService:
                 ticket.untag(ectx, cmd.tag)
             case m.TagTicket():
                 ticket.tag(ectx, cmd.tag)
+            case m.RecordAutomationHalt():
+                if ectx.envelope.actor.kind not in ("rule", "system"):
+                    raise InvalidCommandError.for_fields(
+                        {"command": "only automation records its own halts"}
+                    )
+                ticket.record_automation_halt(ectx, cmd.rule_id, cmd.action, cmd.reason)
             case _:  # pragma: no cover - every command class is listed above
                 raise InvalidCommandError.for_fields({"command": cmd.name})
 

@@ -9,6 +9,7 @@ position order. Read transactions stay ``DEFERRED`` and never block writers.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
@@ -18,6 +19,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from ticketing.store.records import ChainedEventRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlalchemy.engine import Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
@@ -64,3 +67,31 @@ def configure_sqlite(engine: Engine, *, file_db: bool) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
         mode = "IMMEDIATE" if write or _in_write_transaction() else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction (SQLite: BEGIN IMMEDIATE); commits."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a read transaction (one consistent snapshot); rolls back."""
+    with engine.connect() as conn, conn.begin() as tx:
+        yield conn
+        tx.rollback()
+
+
+@contextmanager
+def snapshot_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read transaction whose statements share one snapshot (PG: REPEATABLE READ)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin() as tx:
+            yield conn
+            tx.rollback()

@@ -45,8 +45,8 @@ commands_table = Table(
     Column("command_id", String(128), primary_key=True),
     Column("command_name", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
-    Column("ticket_id", Uuid(), nullable=False),
-    Column("number", String(32), nullable=False),
+    Column("aggregate_id", Uuid(), nullable=False),
+    Column("reference", String(128), nullable=False),
     Column("version", Integer(), nullable=False),
     Column("first_position", BigInteger(), nullable=False),
     Column("last_position", BigInteger(), nullable=False),
@@ -75,8 +75,10 @@ class CommandRecord:
     command_id: str
     command_name: str
     fingerprint: str
-    ticket_id: UUID
-    number: str
+    #: The aggregate the command changed, and its human reference (ticket
+    #: number, agent id, group id, policy kind).
+    aggregate_id: UUID
+    reference: str
     version: int
     first_position: int
     last_position: int
@@ -86,8 +88,8 @@ class CommandRecord:
         if fingerprint != self.fingerprint:
             raise IdempotencyConflictError(
                 f"command id {self.command_id!r} was already used for a different "
-                f"command ({self.command_name} on {self.number})",
-                {"command_id": self.command_id, "ticket": self.number},
+                f"command ({self.command_name} on {self.reference})",
+                {"command_id": self.command_id, "reference": self.reference},
             )
         return self
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ticketing.clock import Clock, SystemClock
 from ticketing.store.chain import GENESIS_HASH, event_hash
-from ticketing.store.records import LogRecord, as_new_record
+from ticketing.store.records import LogRecord, NewRecord, as_new_record
 from ticketing.store.schema import create_tables
 from ticketing.store.streams import select_stream
 
@@ -89,15 +89,7 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         for stored in stored_events:
             record = as_new_record(stored)
             position += 1
-            digest = event_hash(
-                prev,
-                position,
-                record.originator_id,
-                record.originator_version,
-                record.topic,
-                record.state,
-                recorded_at,
-            )
+            digest = self.chain_hash(prev, position, record, recorded_at)
             rows.append(
                 (
                     position,
@@ -176,6 +168,20 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         ]
         row = conn.exec_driver_sql("; ".join(statements)).first()
         return (int(row[0]), str(row[1])) if row else None
+
+    def chain_hash(
+        self, prev: str, position: int, record: NewRecord, recorded_at: str
+    ) -> str:
+        """The hash of a new row chained to ``prev`` (benchmarks override it)."""
+        return event_hash(
+            prev,
+            position,
+            record.originator_id,
+            record.originator_version,
+            record.topic,
+            record.state,
+            recorded_at,
+        )
 
     def lock_for_append(self, conn: Connection) -> None:
         """Serialise appenders until commit (SQLite: BEGIN IMMEDIATE already did)."""
@@ -261,6 +267,18 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         return self.select_records(
             after, limit, topics=topics, inclusive_of_start=False
         )
+
+    def select_aggregate_records(self, originator_id: UUID) -> list[LogRecord]:
+        """Every log row of one aggregate, in version order."""
+        t = self.table
+        query = (
+            select(t)
+            .where(t.c.originator_id == originator_id)
+            .order_by(t.c.originator_version)
+        )
+        with self.transaction(commit=False) as session:
+            rows = session.connection().execute(query).all()
+        return [_log_record(row) for row in rows]
 
     def max_notification_id(self) -> int | None:
         with self.transaction(commit=False) as session:

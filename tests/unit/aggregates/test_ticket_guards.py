@@ -86,6 +86,11 @@ CASES: dict[str, Case] = {
         (linked("parent"),),
     ),
     "tag": Case(lambda t, c: t.tag(c, "printer"), NOT_FINAL, Ticket.Tagged),
+    "record_automation_halt": Case(
+        lambda t, c: t.record_automation_halt(c, "R7", "assign", "rule loop"),
+        NOT_FINAL,
+        Ticket.AutomationHalted,
+    ),
     "untag": Case(
         lambda t, c: t.untag(c, "vip"),
         NOT_FINAL,

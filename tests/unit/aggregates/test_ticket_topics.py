@@ -30,6 +30,7 @@ FROZEN_TOPICS: dict[str, int] = {
     "ticketing.aggregates.ticket:Ticket.Unlinked": 1,
     "ticketing.aggregates.ticket:Ticket.Tagged": 1,
     "ticketing.aggregates.ticket:Ticket.Untagged": 1,
+    "ticketing.aggregates.ticket:Ticket.AutomationHalted": 1,
 }
 
 

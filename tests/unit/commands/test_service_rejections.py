@@ -104,7 +104,7 @@ def test_a_stale_expected_version_is_a_conflict(runtime: Runtime) -> None:
     )
 
     assert error.code == "version_conflict"
-    assert error.details == {"ticket": "INC0000001", "expected": 1, "actual": 2}
+    assert error.details == {"reference": "INC0000001", "expected": 1, "actual": 2}
 
 
 def test_the_current_expected_version_is_accepted(runtime: Runtime) -> None:
@@ -131,7 +131,10 @@ def test_a_reused_command_id_with_another_payload_is_refused(
     )
 
     assert error.code == "idempotency_conflict"
-    assert error.details == {"command_id": first.command_id, "ticket": "INC0000001"}
+    assert error.details == {
+        "command_id": first.command_id,
+        "reference": "INC0000001",
+    }
 
 
 def test_occurred_at_from_a_live_actor_is_refused(runtime: Runtime) -> None:

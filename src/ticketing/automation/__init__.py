@@ -1,0 +1,1 @@
+"""Automation: processes following the log or the clock, issuing attributed commands."""

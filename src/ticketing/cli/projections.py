@@ -1,0 +1,219 @@
+"""CLI: projections run/status/drop, rebuild, verify-projection."""
+
+from __future__ import annotations
+
+import signal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ticketing.cli.app import EXIT_CHECK_FAILED, app, fail, open_runtime, print_json
+from ticketing.projections.runner import ProjectionRunner
+from ticketing.projections.verify import verify_projection
+from ticketing.queries.status import projection_status
+
+if TYPE_CHECKING:
+    from ticketing.projections.base import Projection
+    from ticketing.projections.catchup import BatchDone
+    from ticketing.runtime import Runtime
+
+projections_app = typer.Typer(
+    help="Run projections and show their status.", no_args_is_help=True
+)
+app.add_typer(projections_app, name="projections")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@projections_app.command("run")
+def run(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Projections (default: all).")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """Keep projections caught up until interrupted (Ctrl-C / SIGTERM)."""
+    with open_runtime() as runtime:
+        selected = runtime.projections.select(names)
+        runner = ProjectionRunner(
+            runtime.projections, selected, runtime.wakeup(), batch_size=batch
+        )
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: runner.stop.set())
+        runner.run_forever()
+
+
+@projections_app.command("status")
+def status(as_json: JsonFlag = False) -> None:
+    """Checkpoint, head, lag, heartbeat and errors of every projection generation."""
+    with open_runtime() as runtime:
+        runtime.projections.ensure_all_active()
+        rows = projection_status(runtime.projections, runtime.projections.clock.now())
+    if as_json:
+        print_json([r.as_json() for r in rows])
+        return
+    table = Table(
+        "projection",
+        "gen",
+        "status",
+        "runner",
+        "checkpoint",
+        "head",
+        "lag",
+        "lag s",
+        "heartbeat age",
+        "ev/s",
+        "problems",
+    )
+    for r in rows:
+        problems = []
+        if r.error:
+            problems.append(f"FAILED at {r.error['position']}: {r.error['message']}")
+        if r.code_version != r.current_code_version:
+            problems.append(
+                f"built by v{r.code_version}, code is v{r.current_code_version}"
+            )
+        if r.interruptions:
+            problems.append(f"{r.interruptions} interruption(s)")
+        table.add_row(
+            r.key,
+            str(r.generation),
+            r.status,
+            r.runner,
+            str(r.checkpoint),
+            str(r.head),
+            str(r.lag_events),
+            f"{r.lag_seconds:.1f}",
+            "-"
+            if r.heartbeat_age_seconds is None
+            else f"{r.heartbeat_age_seconds:.1f}s",
+            "-" if r.events_per_second is None else f"{r.events_per_second:.0f}",
+            "; ".join(problems),
+        )
+    Console().print(table)
+
+
+@projections_app.command("drop")
+def drop(
+    name: str,
+    generation: Annotated[int, typer.Option("--generation", "-g", min=1)],
+) -> None:
+    """Drop a retired (or abandoned building) generation's tables."""
+    with open_runtime() as runtime:
+        projection = runtime.projections.select([name])[0]
+        runtime.projections.drop_generation(projection, generation)
+    typer.echo(f"dropped {name} generation {generation}")
+
+
+def _targets(
+    runtime: Runtime, names: list[str] | None, all_: bool
+) -> list[Projection[Any]]:
+    if not names and not all_:
+        raise fail("name one or more projections, or pass --all")
+    return runtime.projections.select(None if all_ else names)
+
+
+@app.command("rebuild")
+def rebuild(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Projections to rebuild.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Rebuild every projection.")
+    ] = False,
+    drop_old: Annotated[
+        bool, typer.Option(help="Drop the replaced generation.")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Rebuild side by side from position 0, then switch atomically (resumable)."""
+    with open_runtime() as runtime:
+        host = runtime.projections
+        for projection in _targets(runtime, names, all_):
+            host.ensure_active(projection)
+            previous = _active_generation(runtime, projection.key)
+            gen = host.start_or_resume_rebuild(projection)
+            head = host.source.head()
+            with Progress(
+                TextColumn(f"{projection.key} g{gen.generation}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} ev/s"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                disable=quiet,
+            ) as progress:
+                task = progress.add_task(
+                    "rebuild", total=max(head, 1), completed=gen.position, rate="-"
+                )
+
+                def on_batch(
+                    done: BatchDone, task: Any = task, progress: Progress = progress
+                ) -> None:
+                    rate = f"{done.events / done.seconds:,.0f}" if done.seconds else "-"
+                    progress.update(
+                        task,
+                        completed=done.position,
+                        total=max(done.head, 1),
+                        rate=rate,
+                    )
+
+                gen = host.rebuild(projection, on_batch=on_batch, batch_size=batch)
+            typer.echo(
+                f"{projection.key}: generation {gen.generation} active "
+                f"at position {gen.position}"
+            )
+            if drop_old and previous is not None and previous != gen.generation:
+                host.drop_generation(projection, previous)
+                typer.echo(f"{projection.key}: dropped generation {previous}")
+
+
+def _active_generation(runtime: Runtime, key: str) -> int | None:
+    from ticketing.projections import registry  # noqa: PLC0415
+    from ticketing.store.datastore import read_transaction  # noqa: PLC0415
+
+    with read_transaction(runtime.engine) as conn:
+        gen = registry.get_active(conn, key)
+    return None if gen is None else gen.generation
+
+
+@app.command("verify-projection")
+def verify_projection_cmd(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Projections to check.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Check every projection.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rebuild in scratch space, compare digests with the live view (1 on drift)."""
+    with open_runtime() as runtime:
+        results = [
+            verify_projection(runtime.projections, p)
+            for p in _targets(runtime, names, all_)
+        ]
+    if as_json:
+        print_json([r.as_json() for r in results])
+    else:
+        for r in results:
+            verdict = "OK" if r.matches else "DRIFT"
+            typer.echo(
+                f"{r.key}: {verdict} at position {r.position} "
+                f"(live {r.live.sha256[:16]}, rebuilt {r.rebuilt.sha256[:16]})"
+            )
+            for d in r.differences:
+                typer.echo(f"  {d.table} {d.key}: live={d.live} rebuilt={d.rebuilt}")
+    if not all(r.matches for r in results):
+        raise typer.Exit(EXIT_CHECK_FAILED)

@@ -1,0 +1,1 @@
+"""The demo: a realistic synthetic history written through the command service."""

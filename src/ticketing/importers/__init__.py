@@ -1,0 +1,1 @@
+"""Importers: translate foreign histories into command-script steps."""

@@ -1,0 +1,1 @@
+"""ServiceNow incident event log importer (docs/servicenow-import.md)."""

@@ -1,0 +1,1 @@
+"""Read models: independent, rebuildable projections of the event log."""

@@ -1,0 +1,251 @@
+"""Lifecycle of projection generations: create, rebuild side by side, switch, drop.
+
+``ProjectionHost`` is what the runtime, the runners and the CLI share: it knows
+the log source, the projections by key, and how to find the tables a query
+should read (the active generation).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
+
+from ticketing.errors import ProjectionError
+from ticketing.projections import registry
+from ticketing.projections.catalogue import select_projections
+from ticketing.projections.catchup import catch_up
+from ticketing.projections.digest import Digest, digest_tables
+from ticketing.store.datastore import (
+    read_transaction,
+    snapshot_transaction,
+    write_transaction,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.engine import Connection, Engine
+
+    from ticketing.clock import Clock
+    from ticketing.projections.base import LogEvent, Projection
+    from ticketing.projections.catchup import BatchDone, LogSource
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveView:
+    """What a query needs: the projection, its active generation and its tables."""
+
+    projection: Projection[Any]
+    generation: registry.Generation
+    tables: Any
+
+
+class ProjectionHost:
+    """Owns the projections of one database."""
+
+    def __init__(
+        self,
+        source: LogSource,
+        projections: dict[str, Projection[Any]],
+        clock: Clock,
+    ) -> None:
+        self.source = source
+        self.projections = projections
+        self.clock = clock
+        registry.ensure_registry(source.engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self.source.engine
+
+    def select(self, keys: list[str] | None) -> list[Projection[Any]]:
+        return select_projections(self.projections, keys)
+
+    # -- generations -------------------------------------------------------
+
+    def ensure_active(self, projection: Projection[Any]) -> registry.Generation:
+        """The active generation; the first one is created (empty) if none exists."""
+        with write_transaction(self.engine) as conn:
+            active = registry.get_active(conn, projection.key)
+            if active is not None:
+                return active
+            gen = registry.create_generation(
+                conn,
+                projection.key,
+                projection.code_version,
+                "active",
+                self.clock.now(),
+            )
+            self._create_tables(conn, projection, gen)
+            return gen
+
+    def ensure_all_active(self) -> list[registry.Generation]:
+        return [self.ensure_active(p) for p in self.projections.values()]
+
+    def active_view(self, conn: Connection, key: str) -> ActiveView:
+        projection = self.select([key])[0]
+        gen = registry.get_active(conn, key)
+        if gen is None:
+            raise ProjectionError(
+                f"projection {key} has not been built yet", {"projection": key}
+            )
+        return ActiveView(projection, gen, projection.tables(gen.table_prefix))
+
+    @staticmethod
+    def _create_tables(
+        conn: Connection, projection: Projection[Any], gen: registry.Generation
+    ) -> None:
+        for table in projection.all_tables(projection.tables(gen.table_prefix)):
+            table.create(conn, checkfirst=True)
+
+    def drop_generation(self, projection: Projection[Any], generation: int) -> None:
+        with write_transaction(self.engine) as conn:
+            gen = registry.get_generation(conn, projection.key, generation)
+            if gen is None:
+                raise ProjectionError(
+                    f"{projection.key} has no generation {generation}",
+                    {"projection": projection.key, "generation": generation},
+                )
+            if gen.status == "active":
+                raise ProjectionError(
+                    f"generation {generation} of {projection.key} is active; "
+                    "rebuild first, then drop the old one",
+                    {"projection": projection.key, "generation": generation},
+                )
+            tables = projection.tables(gen.table_prefix)
+            for table in reversed(projection.all_tables(tables)):
+                table.drop(conn, checkfirst=True)
+            registry.delete_generation(conn, projection.key, generation)
+
+    # -- rebuild -----------------------------------------------------------
+
+    def start_or_resume_rebuild(
+        self, projection: Projection[Any]
+    ) -> registry.Generation:
+        """The generation being rebuilt (resumed after a crash) or a new one."""
+        with write_transaction(self.engine) as conn:
+            building = registry.get_building(conn, projection.key)
+            if (
+                building is not None
+                and building.code_version == projection.code_version
+            ):
+                return building
+            gen = registry.create_generation(
+                conn,
+                projection.key,
+                projection.code_version,
+                "building",
+                self.clock.now(),
+            )
+            self._create_tables(conn, projection, gen)
+            return gen
+
+    def rebuild(
+        self,
+        projection: Projection[Any],
+        on_batch: Callable[[BatchDone], None] | None = None,
+        batch_size: int = 1000,
+    ) -> registry.Generation:
+        """Build a fresh generation from position 0 beside the active one, then switch.
+
+        Resumable: a killed rebuild continues from its own checkpoint next time.
+        """
+        gen = self.start_or_resume_rebuild(projection)
+        while True:
+            gen = self._reload(gen)
+            processed = catch_up(
+                self.source, projection, gen, batch_size=batch_size, on_batch=on_batch
+            )
+            if processed == 0:
+                break
+        with write_transaction(self.engine) as conn:
+            registry.activate(conn, projection.key, gen.generation, self.clock.now())
+        logger.info("%s generation %s is now active", projection.key, gen.generation)
+        return self._reload(gen)
+
+    def _reload(self, gen: registry.Generation) -> registry.Generation:
+        with read_transaction(self.engine) as conn:
+            found = registry.get_generation(conn, gen.key, gen.generation)
+        if found is None:
+            raise ProjectionError(
+                f"generation {gen.generation} of {gen.key} disappeared",
+                {"projection": gen.key},
+            )
+        return found
+
+    # -- digests -------------------------------------------------------------
+
+    def live_digest(self, projection: Projection[Any]) -> tuple[int, Digest]:
+        """Checkpoint and digest of the active generation, read in one snapshot."""
+        with snapshot_transaction(self.engine) as conn:
+            view = self.active_view(conn, projection.key)
+            tables = projection.digest_tables(view.tables)
+            digest = digest_tables(conn, tables, view.generation.table_prefix)
+            return view.generation.position, digest
+
+
+@dataclass
+class Scratch:
+    """A throw-away in-memory database holding one projection built to a position."""
+
+    engine: Engine
+    projection: Projection[Any]
+    prefix: str
+
+    @property
+    def tables(self) -> Any:
+        return self.projection.tables(self.prefix)
+
+    def digest(self) -> Digest:
+        with self.engine.connect() as conn:
+            tables = self.projection.digest_tables(self.tables)
+            return digest_tables(conn, tables, self.prefix)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_scratch(
+    source: LogSource,
+    projection: Projection[Any],
+    *,
+    stop: int | None = None,
+    keep: Callable[[LogEvent], bool] | None = None,
+    batch_size: int = 1000,
+) -> Scratch:
+    """Build ``projection`` from position 0 up to ``stop`` into a scratch database.
+
+    ``keep`` filters decoded events (e.g. occurred_at <= T for an as-of view).
+    """
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    prefix = registry.table_prefix(f"scratch_{projection.key}", 0)
+    tables = projection.tables(prefix)
+    head = source.head() if stop is None else stop
+    with engine.begin() as conn:
+        for table in projection.all_tables(tables):
+            table.create(conn)
+    position = 0
+    while position < head:
+        records = source.recorder.select_records(
+            position,
+            batch_size,
+            stop=head,
+            topics=projection.topics,
+            inclusive_of_start=False,
+        )
+        if not records:
+            break
+        events = source.decode(records)
+        if keep is not None:
+            events = [e for e in events if keep(e)]
+        if events:
+            with engine.begin() as conn:
+                projection.apply(conn, tables, events)
+        position = records[-1].id
+    return Scratch(engine=engine, projection=projection, prefix=prefix)

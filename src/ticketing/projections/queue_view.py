@@ -1,0 +1,267 @@
+"""Queue view: one row per ticket with what agents sort and filter their work by.
+
+Rows are folded in memory per batch (load the batch's tickets, apply events,
+write back with executemany), so a rebuild costs a few statements per batch,
+not per event. Counts per queue x state x priority are a GROUP BY over the
+rows at query time (always consistent, indexed).
+
+Counting rules (docs/projections.md): a *reassignment* is a Routed that moves
+an already-routed ticket to another queue or group, or an Assigned that
+replaces a different agent; a *reopen* is a Reopened event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+
+from ticketing.aggregates.ticket import Ticket, ticket_event_topics
+from ticketing.projections.base import LogEvent, Projection
+from ticketing.projections.sqltypes import UtcDateTime
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from uuid import UUID
+
+    from sqlalchemy import MetaData
+    from sqlalchemy.engine import Connection
+
+Row = dict[str, Any]
+
+#: Columns in table order; ``ticket_id`` is the key.
+COLUMNS: Final = (
+    "ticket_id",
+    "number",
+    "type",
+    "title",
+    "state",
+    "priority",
+    "impact",
+    "urgency",
+    "category",
+    "service",
+    "configuration_item",
+    "requester_id",
+    "requester_org",
+    "requester_site",
+    "channel",
+    "queue",
+    "group_name",
+    "assignee",
+    "hold_reason",
+    "resume_state",
+    "escalation_level",
+    "reassignment_count",
+    "reopen_count",
+    "opened_at",
+    "updated_at",
+    "resolved_at",
+    "closed_at",
+    "version",
+    "position",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTables:
+    tickets: Table
+
+
+def _define(metadata: MetaData, prefix: str) -> QueueTables:
+    name = f"{prefix}_tickets"
+    tickets = Table(
+        name,
+        metadata,
+        Column("ticket_id", Uuid(), primary_key=True),
+        Column("number", String(32), nullable=False, unique=True),
+        Column("type", String(32), nullable=False),
+        Column("title", String(200), nullable=False),
+        Column("state", String(16), nullable=False),
+        Column("priority", String(2), nullable=False),
+        Column("impact", Integer(), nullable=False),
+        Column("urgency", Integer(), nullable=False),
+        Column("category", String(128)),
+        Column("service", String(128)),
+        Column("configuration_item", String(128)),
+        Column("requester_id", String(128), nullable=False),
+        Column("requester_org", String(128)),
+        Column("requester_site", String(128)),
+        Column("channel", String(128), nullable=False),
+        Column("queue", String(128)),
+        Column("group_name", String(128)),
+        Column("assignee", String(128)),
+        Column("hold_reason", String(32)),
+        Column("resume_state", String(16)),
+        Column("escalation_level", Integer(), nullable=False),
+        Column("reassignment_count", Integer(), nullable=False),
+        Column("reopen_count", Integer(), nullable=False),
+        Column("opened_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Column("resolved_at", UtcDateTime()),
+        Column("closed_at", UtcDateTime()),
+        Column("version", Integer(), nullable=False),
+        Column("position", BigInteger(), nullable=False),
+        Index(f"{name}_queue_ix", "queue", "state", "priority"),
+        Index(f"{name}_group_ix", "group_name", "state"),
+        Index(f"{name}_assignee_ix", "assignee", "state"),
+        Index(f"{name}_requester_ix", "requester_id"),
+        Index(f"{name}_opened_ix", "opened_at"),
+    )
+    return QueueTables(tickets=tickets)
+
+
+def row_from_opened(e: Ticket.Opened, log: LogEvent) -> Row:
+    return {
+        "ticket_id": log.originator_id,
+        "number": e.number,
+        "type": e.type,
+        "title": e.title,
+        "state": "new",
+        "priority": e.priority,
+        "impact": e.impact,
+        "urgency": e.urgency,
+        "category": e.category,
+        "service": e.service,
+        "configuration_item": e.configuration_item,
+        "requester_id": e.requester_id,
+        "requester_org": e.requester_org,
+        "requester_site": e.requester_site,
+        "channel": e.channel,
+        "queue": None,
+        "group_name": None,
+        "assignee": None,
+        "hold_reason": None,
+        "resume_state": None,
+        "escalation_level": 0,
+        "reassignment_count": 0,
+        "reopen_count": 0,
+        "opened_at": e.timestamp,
+        "updated_at": e.timestamp,
+        "resolved_at": None,
+        "closed_at": None,
+        "version": 1,
+        "position": log.position,
+    }
+
+
+def apply_to_row(row: Row, e: Any) -> None:  # noqa: PLR0912 - one case per event
+    """Fold one (non-Opened) ticket event into its queue row."""
+    match e:
+        case Ticket.Routed():
+            if row["queue"] is not None and (e.queue, e.group) != (
+                row["queue"],
+                row["group_name"],
+            ):
+                row["reassignment_count"] += 1
+            row["queue"], row["group_name"] = e.queue, e.group
+        case Ticket.Assigned():
+            if row["assignee"] is not None and row["assignee"] != e.agent_id:
+                row["reassignment_count"] += 1
+            row["assignee"] = e.agent_id
+            if e.group is not None:
+                row["group_name"] = e.group
+            if row["state"] == "new":
+                row["state"] = "in_progress"
+        case Ticket.Unassigned():
+            row["assignee"] = None
+        case Ticket.PriorityChanged():
+            row["impact"], row["urgency"] = e.impact, e.urgency
+            row["priority"] = e.priority
+        case Ticket.PutOnHold():
+            row["resume_state"] = row["state"]
+            row["state"], row["hold_reason"] = "on_hold", e.reason
+        case Ticket.Resumed():
+            row["state"] = row["resume_state"] or "in_progress"
+            row["hold_reason"], row["resume_state"] = None, None
+        case Ticket.Escalated():
+            row["escalation_level"] = e.level
+        case Ticket.Resolved():
+            row["state"], row["hold_reason"] = "resolved", None
+            row["resume_state"], row["resolved_at"] = None, e.timestamp
+        case Ticket.Reopened():
+            row["state"], row["resolved_at"] = "in_progress", None
+            row["reopen_count"] += 1
+        case Ticket.Closed():
+            row["state"], row["closed_at"] = "closed", e.timestamp
+        case Ticket.Canceled():
+            row["state"], row["hold_reason"] = "canceled", None
+            row["resume_state"], row["closed_at"] = None, e.timestamp
+        case _:
+            pass  # comments, links, tags: activity only
+
+
+class QueueView(Projection[QueueTables]):
+    """Open and closed tickets by queue, group and assignee (``queue_view``)."""
+
+    key = "queue_view"
+    code_version = 1
+    topics = ticket_event_topics()
+
+    def define_tables(self, metadata: MetaData, prefix: str) -> QueueTables:
+        return _define(metadata, prefix)
+
+    def all_tables(self, tables: QueueTables) -> Sequence[Table]:
+        return (tables.tickets,)
+
+    def apply(
+        self, conn: Connection, tables: QueueTables, events: Sequence[LogEvent]
+    ) -> None:
+        t = tables.tickets
+        ids = {log.originator_id for log in events}
+        rows: dict[UUID, Row] = {
+            r.ticket_id: dict(r._mapping)
+            for r in conn.execute(select(t).where(t.c.ticket_id.in_(ids)))
+        }
+        existing = set(rows)
+        for log in events:
+            self._fold(rows, log)
+        new = [rows[i] for i in rows if i not in existing]
+        changed = [rows[i] for i in existing]
+        if new:
+            conn.execute(insert(t), [_clean(r) for r in new])
+        if changed:
+            conn.execute(
+                update(t)
+                .where(t.c.ticket_id == bindparam("b_ticket_id"))
+                .values({c: bindparam(c) for c in COLUMNS if c != "ticket_id"}),
+                [_for_update(r) for r in changed],
+            )
+
+    @staticmethod
+    def _fold(rows: dict[UUID, Row], log: LogEvent) -> None:
+        e = log.event
+        if isinstance(e, Ticket.Opened):
+            rows[log.originator_id] = row_from_opened(e, log)
+            return
+        row = rows.get(log.originator_id)
+        if row is None:
+            msg = f"event for unknown ticket {log.originator_id} (no Opened seen)"
+            raise LookupError(msg)
+        apply_to_row(row, e)
+        row["updated_at"] = e.timestamp
+        row["version"] = log.version
+        row["position"] = log.position
+
+
+def _clean(row: Row) -> Row:
+    return {c: row[c] for c in COLUMNS}
+
+
+def _for_update(row: Row) -> Row:
+    values = {c: row[c] for c in COLUMNS if c != "ticket_id"}
+    values["b_ticket_id"] = row["ticket_id"]
+    return values

@@ -1,0 +1,241 @@
+"""The projection runner: keeps active generations caught up, forever.
+
+Per projection it holds the runner lock (or stands by), catches up in
+batches, heartbeats, and records what goes wrong in the registry:
+
+- a handler error or an undecodable event stops THAT projection at the failing
+  position (status shows position, event and reason); the others go on;
+- a lost database connection is an *interruption*: it is counted, shown in the
+  status, and the runner retries with backoff until the database is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ticketing.errors import (
+    CheckpointMovedError,
+    CorruptEventError,
+    ProjectionHandlerError,
+)
+from ticketing.projections import registry
+from ticketing.projections.catchup import BatchDone, catch_up
+from ticketing.projections.locks import lock_for
+from ticketing.store.datastore import read_transaction, write_transaction
+
+if TYPE_CHECKING:
+    from ticketing.projections.base import Projection
+    from ticketing.projections.manage import ProjectionHost
+    from ticketing.projections.wakeup import Wakeup
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS: Final = 2.0
+POLL_SECONDS: Final = 0.5
+MAX_BACKOFF_SECONDS: Final = 10.0
+
+
+def default_runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+@dataclass
+class _Slot:
+    projection: Projection[Any]
+    failed: bool = False
+    outdated_logged: bool = False
+    rate: float | None = None
+    last_heartbeat: float = 0.0
+    standby_logged: bool = False
+
+
+@dataclass
+class ProjectionRunner:
+    """Runs ``projections`` of ``host`` until ``stop`` is set."""
+
+    host: ProjectionHost
+    projections: list[Projection[Any]]
+    wakeup: Wakeup
+    runner_id: str = field(default_factory=default_runner_id)
+    batch_size: int = 1000
+    poll_seconds: float = POLL_SECONDS
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._slots = [_Slot(p) for p in self.projections]
+        self._lock = lock_for(self.host.engine)
+        self._backoff = 0.0
+        self._pending_interruptions: list[str] = []
+
+    def run_forever(self) -> None:
+        for projection in self.projections:
+            self.host.ensure_active(projection)
+        logger.info("runner %s started for %s", self.runner_id, self._keys())
+        try:
+            while not self.stop.is_set():
+                processed = self._run_guarded()
+                if processed == 0 and not self.stop.is_set():
+                    self.wakeup.wait(self._backoff or self.poll_seconds)
+        finally:
+            self._lock.release_all()
+            logger.info("runner %s stopped", self.runner_id)
+
+    def _keys(self) -> list[str]:
+        return [p.key for p in self.projections]
+
+    def _run_guarded(self) -> int:
+        try:
+            processed = self.run_once()
+        except (OperationalError, DBAPIError) as exc:
+            self._interrupted(exc)
+            return 0
+        self._backoff = 0.0
+        return processed
+
+    def run_once(self) -> int:
+        """One pass over every projection; returns events applied."""
+        self._flush_interruptions()
+        total = 0
+        for slot in self._slots:
+            if self.stop.is_set():
+                break
+            if not self._lock.try_acquire(slot.projection.key):
+                self._standby(slot)
+                continue
+            if not slot.failed:
+                total += self._catch_up(slot)
+            self._heartbeat(slot)
+        return total
+
+    def _standby(self, slot: _Slot) -> None:
+        if not slot.standby_logged:
+            logger.info(
+                "%s: another runner is active; standing by", slot.projection.key
+            )
+            slot.standby_logged = True
+
+    def _catch_up(self, slot: _Slot) -> int:
+        projection = slot.projection
+        gen = self._active(projection)
+        if gen.code_version != projection.code_version:
+            if not slot.outdated_logged:
+                logger.warning(
+                    "%s: active generation was built by code version %s, this is %s; "
+                    "serving it as is until `ticketing rebuild %s`",
+                    projection.key,
+                    gen.code_version,
+                    projection.code_version,
+                    projection.key,
+                )
+                slot.outdated_logged = True
+            return 0
+
+        def on_batch(done: BatchDone) -> None:
+            if done.seconds > 0 and done.events:
+                slot.rate = done.events / done.seconds
+            self._heartbeat(slot)
+
+        try:
+            return catch_up(
+                self.host.source,
+                projection,
+                gen,
+                batch_size=self.batch_size,
+                on_batch=on_batch,
+                should_stop=self.stop.is_set,
+            )
+        except CheckpointMovedError:
+            logger.info("%s: checkpoint moved by another runner", projection.key)
+            return 0
+        except (CorruptEventError, ProjectionHandlerError) as exc:
+            self._failed(slot, gen, exc)
+            return 0
+
+    def _active(self, projection: Projection[Any]) -> registry.Generation:
+        with read_transaction(self.host.engine) as conn:
+            gen = registry.get_active(conn, projection.key)
+        return gen if gen is not None else self.host.ensure_active(projection)
+
+    def _failed(
+        self,
+        slot: _Slot,
+        gen: registry.Generation,
+        exc: CorruptEventError | ProjectionHandlerError,
+    ) -> None:
+        slot.failed = True
+        logger.error("%s stopped: %s", slot.projection.key, exc.message)
+        with write_transaction(self.host.engine) as conn:
+            registry.set_fields(
+                conn,
+                gen.key,
+                gen.generation,
+                error_message=exc.message[:4000],
+                error_position=exc.details.get("position"),
+                error_topic=exc.details.get("topic"),
+                error_at=self.host.clock.now(),
+            )
+
+    def _heartbeat(self, slot: _Slot) -> None:
+        now = time.monotonic()
+        if now - slot.last_heartbeat < self.heartbeat_seconds:
+            return
+        slot.last_heartbeat = now
+        gen = self._active(slot.projection)
+        values: dict[str, Any] = {
+            "heartbeat_at": self.host.clock.now(),
+            "runner_id": self.runner_id,
+            "rate": slot.rate,
+        }
+        if not slot.failed and gen.error_message is not None:
+            # a fresh start retries a projection that failed before
+            values.update(error_message=None, error_position=None, error_topic=None)
+        with write_transaction(self.host.engine) as conn:
+            registry.set_fields(conn, gen.key, gen.generation, **values)
+
+    def _interrupted(self, exc: Exception) -> None:
+        self._backoff = min(
+            max(self._backoff * 2, self.poll_seconds), MAX_BACKOFF_SECONDS
+        )
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        logger.warning(
+            "runner interrupted (%s); retrying in %.1fs", message, self._backoff
+        )
+        self._pending_interruptions.append(message)
+
+    def _flush_interruptions(self) -> None:
+        """Record interruptions once the database answers again."""
+        if not self._pending_interruptions:
+            return
+        message = self._pending_interruptions[-1]
+        count = len(self._pending_interruptions)
+        with write_transaction(self.host.engine) as conn:
+            for projection in self.projections:
+                gen = registry.get_active(conn, projection.key)
+                if gen is not None and self._lock.holds(projection.key):
+                    for _ in range(count):
+                        registry.record_interruption(
+                            conn,
+                            gen.key,
+                            gen.generation,
+                            message,
+                            self.host.clock.now(),
+                        )
+        self._pending_interruptions.clear()
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.run_forever,
+            name=f"projections-{'-'.join(self._keys())}",
+            daemon=True,
+        )
+        thread.start()
+        return thread

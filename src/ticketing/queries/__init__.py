@@ -1,0 +1,1 @@
+"""Read side: functions over projection tables (and the log) returning DTOs."""
