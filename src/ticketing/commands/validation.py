@@ -27,6 +27,15 @@ def check_text(value: object, *, max_len: int, required: bool = True) -> str | N
         return "must not be empty"
     if len(value) > max_len:
         return f"must be at most {max_len} characters (got {len(value)})"
+    return _unstorable(value)
+
+
+def _unstorable(value: str) -> str | None:
+    """Characters no store keeps: NUL (PostgreSQL text) and lone surrogates (UTF-8)."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        return "must not contain unpaired surrogates"
     return None
 
 
