@@ -135,7 +135,8 @@ async def handle_ticketing_error(request: Request, exc: Exception) -> JSONRespon
     details = dict(exc.details)
     if status >= 500:
         details["request_id"] = request_id(request)
-        logger.error(
+        logger.log(
+            logging.ERROR if status == 500 else logging.WARNING,
             "request %s: %s %s failed with %s: %s",
             request_id(request),
             request.method,

@@ -33,6 +33,7 @@ from ticketing.http.payloads import (
     read_json_object,
 )
 from ticketing.http.routing import Param, RouteSpec
+from ticketing.http.schemas_base import NAME
 from ticketing.http.scopes import check_command, needs_ticket
 from ticketing.queries.tickets import ticket_id_for
 
@@ -46,7 +47,7 @@ REF = Param("ref", "path", {"type": "string"}, True, "Ticket number or id")
 IDEMPOTENCY_KEY = Param(
     "Idempotency-Key",
     "header",
-    {"type": "string", "minLength": 1, "maxLength": 128},
+    NAME,
     description="Becomes the command id: a retry returns the first response.",
 )
 IF_MATCH = Param(
@@ -58,7 +59,7 @@ IF_MATCH = Param(
 CORRELATION = Param(
     "X-Correlation-Id",
     "header",
-    {"type": "string", "minLength": 1, "maxLength": 128},
+    NAME,
     description="Recorded in the envelope of every event of this command.",
 )
 

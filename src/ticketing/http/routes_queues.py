@@ -16,6 +16,7 @@ from ticketing.http.consistency import read_projection
 from ticketing.http.errors import ForbiddenError
 from ticketing.http.payloads import MAX_POSITION
 from ticketing.http.routing import Param, RouteSpec
+from ticketing.http.schemas_base import NAME
 from ticketing.queries.queues import (
     MAX_PAGE,
     SORTS,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from ticketing.projections.manage import ActiveView
 
 VIEW: Final = "queue_view"
-_NAME: Final = {"type": "string", "minLength": 1, "maxLength": 128}
 
 
 def _array(values: tuple[str, ...]) -> dict[str, Any]:
@@ -41,10 +41,10 @@ def _array(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 FILTER_PARAMS: Final = (
-    Param("queue", "query", _NAME, description="Only this queue."),
-    Param("group", "query", _NAME, description="Only this group."),
-    Param("assignee", "query", _NAME, description="Only this agent."),
-    Param("requester_id", "query", _NAME, description="Only this requester."),
+    Param("queue", "query", NAME, description="Only this queue."),
+    Param("group", "query", NAME, description="Only this group."),
+    Param("assignee", "query", NAME, description="Only this agent."),
+    Param("requester_id", "query", NAME, description="Only this requester."),
     Param("state", "query", _array(STATES), description="States (default: open)."),
     Param("priority", "query", _array(PRIORITIES), description="Priorities."),
     Param("type", "query", _array(TICKET_TYPES), description="Ticket types."),

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from ticketing.errors import InvalidCommandError
 from ticketing.http.payloads import read_json_object
 from ticketing.http.routing import Param, RouteSpec
+from ticketing.http.tokens import validate_new_token
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -32,9 +33,13 @@ async def list_tokens(call: Call) -> Response:
 
 async def create_token(call: Call) -> Response:
     body = await read_json_object(call.request, call.api.config.max_body_bytes)
-    unknown = {k: "unknown field" for k in body if k not in ("name", "role")}
-    if unknown:
-        raise InvalidCommandError.for_fields(unknown)
+    problems = {k: "unknown field" for k in body if k not in ("name", "role")}
+    try:
+        validate_new_token(body.get("name"), body.get("role"))
+    except InvalidCommandError as exc:
+        problems.update(exc.details["fields"])
+    if problems:
+        raise InvalidCommandError.for_fields(problems)
     now = call.api.runtime.projections.clock.now()
     record, secret = await call.blocking(
         call.api.tokens.create, body.get("name"), body.get("role"), now

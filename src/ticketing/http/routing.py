@@ -89,8 +89,9 @@ class RouteSpec:
                 principal = await authenticate(api, request)
                 authorize(principal, spec.action)
             query = QueryArgs(request, spec.query_names)
-            query.done()
-            return await spec.handler(Call(request, api, principal, spec))
+            if not spec.query_names:
+                query.done()  # else the handler reports them with its own
+            return await spec.handler(Call(request, api, principal, spec, query))
 
         return Route(self.path, endpoint, methods=[self.method], name=self.operation_id)
 
@@ -114,6 +115,7 @@ class Call:
     api: ApiState
     caller: Principal | None
     spec: RouteSpec
+    args: QueryArgs
 
     @property
     def principal(self) -> Principal:
@@ -123,7 +125,8 @@ class Call:
         return self.caller
 
     def query(self) -> QueryArgs:
-        return QueryArgs(self.request, self.spec.query_names)
+        """The query parameters (unknown ones already noted as problems)."""
+        return self.args
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking library code (service, queries) in the thread pool."""

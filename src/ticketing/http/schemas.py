@@ -13,10 +13,10 @@ import uuid
 from typing import Any, Final, Literal, get_args, get_origin
 
 from ticketing.commands.messages import COMMANDS, MAX_ESCALATION_LEVEL, MAX_TAGS
-from ticketing.commands.validation import NAME_MAX, TEXT_MAX, TITLE_MAX
+from ticketing.commands.validation import TEXT_MAX, TITLE_MAX
 from ticketing.http import schemas_responses as r
 from ticketing.http.commandmap import ALL_COMMAND_ROUTES, body_fields
-from ticketing.http.schemas_base import Schema, null, obj, object_schema
+from ticketing.http.schemas_base import NAME, Schema, null, obj, object_schema
 
 _TEXT_LIMITS: Final = {
     "title": TITLE_MAX,
@@ -45,8 +45,7 @@ def _field_schema(name: str, annotation: Any) -> Schema:
     if get_origin(annotation) is Literal:
         return {"type": "string", "enum": list(args)}
     if get_origin(annotation) is tuple:
-        item = {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
-        return {"type": "array", "items": item, "maxItems": MAX_TAGS}
+        return {"type": "array", "items": NAME, "maxItems": MAX_TAGS}
     return _scalar_schema(name, annotation)
 
 
@@ -61,7 +60,7 @@ def _scalar_schema(name: str, annotation: Any) -> Schema:
         raise TypeError(msg)
     if name in _TEXT_LIMITS:
         return {"type": "string", "maxLength": _TEXT_LIMITS[name]}
-    return {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
+    return NAME
 
 
 def command_body_schema(command: str) -> Schema:
@@ -74,6 +73,8 @@ def command_body_schema(command: str) -> Schema:
         missing = dataclasses.MISSING
         if f.default is missing and f.default_factory is missing:
             required.append(f.name)
+            if f.name in _TEXT_LIMITS:  # required free text must not be blank
+                props[f.name] = {**props[f.name], "pattern": r"\S"}
     return object_schema(required, props)
 
 

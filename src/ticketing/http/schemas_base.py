@@ -13,6 +13,16 @@ BOOL: Final[Schema] = {"type": "boolean"}
 TIME: Final[Schema] = {"type": "string", "format": "date-time"}
 UUID_STR: Final[Schema] = {"type": "string", "format": "uuid"}
 OBJ: Final[Schema] = {"type": "object"}
+#: An identifier: no control characters, no leading or trailing whitespace.
+NAME_PATTERN: Final = (
+    r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+)
+NAME: Final[Schema] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 128,
+    "pattern": NAME_PATTERN,
+}
 
 
 def null(schema: Schema) -> Schema:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from ticketing.aggregates.vocabulary import ACTOR_KINDS, STATES
-from ticketing.commands.validation import NAME_MAX
 from ticketing.http.auth import ROLES
 from ticketing.http.schemas_base import (
     BOOL,
     INT,
+    NAME,
     NUM,
     OBJ,
     STR,
@@ -282,6 +282,6 @@ TOKEN_CREATED: Final = object_schema(
 TOKEN_LIST: Final = obj(["tokens"], tokens={"type": "array", "items": ref("Token")})
 TOKEN_REQUEST: Final = obj(
     ["name", "role"],
-    name={"type": "string", "minLength": 1, "maxLength": NAME_MAX},
+    name=NAME,
     role={"type": "string", "enum": list(ROLES)},
 )

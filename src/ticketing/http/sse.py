@@ -20,6 +20,7 @@ from ticketing.errors import InvalidCommandError
 from ticketing.http.errors import ForbiddenError, MalformedRequestError
 from ticketing.http.payloads import MAX_POSITION
 from ticketing.http.routing import Param, RouteSpec
+from ticketing.http.schemas_base import NAME
 from ticketing.http.scopes import check_visible
 from ticketing.http.selectors import QueueSelector, Selector, TicketSelector
 from ticketing.queries.tickets import get_ticket
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from ticketing.store.records import LogRecord
 
 BATCH: Final = 200
-_NAME: Final = {"type": "string", "minLength": 1, "maxLength": 128}
 
 
 def _start_position(call: Call, after: int | None) -> int | None:
@@ -136,8 +136,8 @@ ROUTES: list[RouteSpec] = [
         stream_events,
         "events.stream",
         params=(
-            Param("ticket", "query", _NAME, description="Ticket number or id."),
-            Param("queue", "query", _NAME, description="Queue name."),
+            Param("ticket", "query", NAME, description="Ticket number or id."),
+            Param("queue", "query", NAME, description="Queue name."),
             Param(
                 "after",
                 "query",
