@@ -108,7 +108,7 @@ class TicketService:
 
     def execute(self, command: m.Command, ctx: CommandContext) -> CommandResult:
         """Apply ``command``; a retry of an applied command returns its first result."""
-        ectx = self._event_context(command, ctx)
+        envelope = self._envelope(command, ctx)
         print_ = fingerprint(command, ctx.actor)
         try:
             with self.app.log_recorder.transaction(commit=True) as session:
@@ -117,7 +117,7 @@ class TicketService:
                 if prior is not None:
                     prior.check_same(print_)
                     return CommandResult.from_record(prior, replayed=True)
-                ticket = self._decide(conn, command, ectx)
+                ticket = self._decide(conn, command, envelope, ctx.occurred_at)
                 result = self._append(ticket, command, print_)
         except IntegrityError as exc:
             return self._after_lost_race(command, print_, exc)
@@ -160,12 +160,17 @@ class TicketService:
             {"command": command.name},
         ) from exc
 
-    def _event_context(self, command: m.Command, ctx: CommandContext) -> EventContext:
-        if ctx.occurred_at is not None and ctx.actor.kind != "import":
-            raise InvalidCommandError.for_fields(
-                {"occurred_at": "only imports may give the time of a command"}
-            )
-        envelope = Envelope(
+    def _envelope(self, command: m.Command, ctx: CommandContext) -> Envelope:
+        if ctx.occurred_at is not None:
+            if ctx.actor.kind != "import":
+                raise InvalidCommandError.for_fields(
+                    {"occurred_at": "only imports may give the time of a command"}
+                )
+            if ctx.occurred_at.tzinfo is None:
+                raise InvalidCommandError.for_fields(
+                    {"occurred_at": "must include a time zone"}
+                )
+        return Envelope(
             actor=ctx.actor,
             command_id=command.command_id,
             correlation_id=ctx.correlation_id or command.command_id,
@@ -173,18 +178,17 @@ class TicketService:
             rule_id=ctx.rule_id,
             rule_set_version=ctx.rule_set_version,
         )
-        occurred_at = ctx.occurred_at or self.clock.now()
-        if occurred_at.tzinfo is None:
-            raise InvalidCommandError.for_fields(
-                {"occurred_at": "must include a time zone"}
-            )
-        return EventContext(envelope=envelope, occurred_at=occurred_at)
 
     def _decide(
-        self, conn: Connection, command: m.Command, ectx: EventContext
+        self,
+        conn: Connection,
+        command: m.Command,
+        envelope: Envelope,
+        occurred_at: datetime | None,
     ) -> Ticket:
         if isinstance(command, m.OpenTicket):
-            return self._open(conn, command, ectx)
+            at = occurred_at or self.clock.now()
+            return self._open(conn, command, EventContext(envelope, at))
         if not isinstance(command, m.TicketCommand):  # pragma: no cover - closed set
             raise InvalidCommandError.for_fields({"command": "not a ticket command"})
         ticket = self.load(command.ticket_id)
@@ -199,8 +203,19 @@ class TicketService:
                     "actual": ticket.version,
                 },
             )
-        self._apply(ticket, command, ectx)
+        at = occurred_at or self._live_time(ticket)
+        self._apply(ticket, command, EventContext(envelope, at))
         return ticket
+
+    def _live_time(self, ticket: Ticket) -> datetime:
+        """The time of a live command, read only after its ticket was loaded.
+
+        Read earlier, a writer that committed in between could leave a later
+        event behind and the command would fail as out of order. It is also
+        never earlier than the ticket's last event, so hosts whose clocks differ
+        slightly cannot cause that either (docs/event-log.md).
+        """
+        return max(self.clock.now(), ticket.modified_on)
 
     def _open(self, conn: Connection, cmd: m.OpenTicket, ectx: EventContext) -> Ticket:
         chosen = cmd.number is not None or cmd.ticket_id is not None

@@ -14,6 +14,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 
 from ticketing.commands.validation import check_name
 from ticketing.http.errors import REQUEST_ID_KEY, internal_error_response
@@ -63,6 +64,9 @@ class RequestMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = 499  # the client went away mid-request: nothing to answer
+            logger.info("request %s: client disconnected", rid)
         except Exception:
             logger.exception(
                 "request %s: %s %s failed", rid, scope.get("method"), scope.get("path")

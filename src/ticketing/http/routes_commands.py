@@ -79,7 +79,7 @@ def _resolve_target(service: TicketService, value: object) -> object:
     if not isinstance(value, str):
         return value  # the parser reports the type
     try:
-        return ticket_id_for(service, value)
+        return service.resolve_ref(ticket_id_for(service, value).hex)
     except TicketNotFoundError:
         raise InvalidCommandError.for_fields(
             {"target_id": f"no ticket {value[:64]!r}"}
@@ -117,7 +117,7 @@ async def _build(call: Call, route: CommandRoute, ref: str | None) -> m.Command:
         if principal.is_requester:
             args.setdefault("requester_id", principal.id)
     else:
-        args["ticket_id"] = await call.blocking(ticket_id_for, service, ref)
+        args["ticket_id"] = await call.blocking(call.api.refs.resolve, ref)
         args["expected_version"] = version
     if "target_id" in args:
         args["target_id"] = await call.blocking(

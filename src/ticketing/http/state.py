@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ticketing.http.metrics import Metrics
+from ticketing.http.refs import TicketRefs
 from ticketing.http.watch import LogTicker
 
 if TYPE_CHECKING:
@@ -24,3 +25,7 @@ class ApiState:
     run_projections: bool
     metrics: Metrics = field(default_factory=Metrics)
     ticker: LogTicker = field(default_factory=LogTicker)
+    refs: TicketRefs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refs = TicketRefs(self.runtime.service)
