@@ -117,7 +117,7 @@ async def _build(call: Call, route: CommandRoute, ref: str | None) -> m.Command:
         if principal.is_requester:
             args.setdefault("requester_id", principal.id)
     else:
-        args["ticket_id"] = await call.blocking(call.api.refs.resolve, ref)
+        args["ticket_id"] = await call.api.refs.aresolve(ref)
         args["expected_version"] = version
     if "target_id" in args:
         args["target_id"] = await call.blocking(

@@ -53,7 +53,7 @@ async def read_ticket(call: Call) -> Response:
     min_position = q.integer("min_position", 0, MAX_POSITION)
     q.done()
     await check_position(call.api, min_position)
-    ticket_id = await call.blocking(call.api.refs.resolve, _ref(call))
+    ticket_id = await call.api.refs.aresolve(_ref(call))
     view = await call.blocking(get_ticket, call.api.runtime.service, str(ticket_id))
     check_visible(call.principal, view.requester_id, view.number)
     return JSONResponse(view.as_json(), headers={"ETag": etag(view.version)})
