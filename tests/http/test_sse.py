@@ -173,3 +173,16 @@ def test_stream_requests_are_validated(
 
     assert response.status_code == status
     assert "error" in response.json()
+
+
+def test_head_answers_the_stream_headers_without_streaming(sse_api: Api) -> None:
+    sse_api.open()
+    started = time.monotonic()
+
+    response = sse_api.client.head(
+        "/events/stream?ticket=INC0000001", headers=sse_api.headers("agent")
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert time.monotonic() - started < 0.5

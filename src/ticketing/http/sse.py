@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Final
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from ticketing.errors import InvalidCommandError
 from ticketing.http.errors import ForbiddenError, MalformedRequestError
@@ -27,8 +27,6 @@ from ticketing.queries.tickets import get_ticket
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-
-    from starlette.responses import Response
 
     from ticketing.http.routing import Call
     from ticketing.http.state import ApiState
@@ -84,10 +82,13 @@ async def stream_events(call: Call) -> Response:
             {"after": f"{start} is beyond the log head ({head})"}
         )
     position = head if start is None else start
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    if call.request.method == "HEAD":  # the headers a GET would get, no stream
+        return Response(media_type="text/event-stream", headers=headers)
     return StreamingResponse(
         _events(call.api, selector, position),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers=headers,
     )
 
 
