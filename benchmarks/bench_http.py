@@ -46,6 +46,7 @@ import sqlalchemy.pool
 from ticketing.aggregates.envelope import Actor
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext
+from ticketing.errors import TicketingError
 from ticketing.http.tokens import TokenStore
 from ticketing.runtime import build_runtime
 from ticketing.settings import Settings
@@ -311,6 +312,38 @@ def raw_rate(db_url: str, connections: int, seconds: float) -> float:
     return done / elapsed
 
 
+def service_rate(db_url: str, tickets: int, threads: int, seconds: float) -> float:
+    """Comments per second through TicketService.execute alone (no HTTP)."""
+    seed(db_url, tickets)
+    runtime = build_runtime(Settings(db_url=db_url))
+    ids = []
+    for i in range(tickets):
+        ids.append(runtime.service.resolve_ref(f"INC{i + 1:07d}"))
+    ctx = CommandContext(actor=Actor("bench", "agent", "human"))
+    stop = threading.Event()
+    counts = [0] * threads
+
+    def loop(i: int) -> None:
+        while not stop.is_set():
+            command = m.AddComment(ticket_id=random.choice(ids), body="load")
+            with contextlib.suppress(TicketingError):  # a lost race: 409 in HTTP
+                runtime.service.execute(command, ctx)
+            counts[i] += 1
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for t in workers:
+        t.start()
+    time.sleep(1.0)
+    start, before = time.perf_counter(), sum(counts)
+    time.sleep(seconds)
+    done, elapsed = sum(counts) - before, time.perf_counter() - start
+    stop.set()
+    for t in workers:
+        t.join()
+    runtime.close()
+    return done / elapsed
+
+
 # -- one case --------------------------------------------------------------------------
 
 
@@ -375,7 +408,13 @@ def main() -> None:
         database = sqlite_db if backend == "sqlite" else (lambda: pg_db(args.pg))
         with database() as url:
             raw = raw_rate(url, args.connections, args.seconds)
-        print(f"{backend}: raw {raw:,.0f} tx/s", flush=True)
+        with database() as url:
+            alone = service_rate(url, args.tickets, args.connections, args.seconds)
+        print(
+            f"{backend}: raw {raw:,.0f} tx/s; command service alone "
+            f"(no HTTP, {args.connections} threads, one process) {alone:,.0f} cmd/s",
+            flush=True,
+        )
         for workers in (int(w) for w in args.workers.split(",")):
             with database() as url:
                 r = bench_case(url, workers, args)

@@ -152,3 +152,9 @@ def test_a_projection_that_does_not_catch_up_in_time_is_503(tmp_path: Path) -> N
         "min_position": position,
     }
     assert response.headers["retry-after"] == "1"
+
+
+def test_odd_numbers_in_parameters_are_422_not_500(api: Api) -> None:
+    for value in ("--5", "-", "1e3", "٣", "9" * 30, " "):
+        response = api.get("/tickets", limit=value)
+        assert response.status_code == 422, value

@@ -9,6 +9,7 @@ a typo never silently widens a query.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 JSON_MEDIA_TYPE: Final = "application/json"
+_INTEGER: Final = re.compile(r"-?[0-9]{1,19}")
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -153,11 +155,10 @@ class QueryArgs:
         value = self._one(name)
         if value is None:
             return None
-        text = value.strip()
-        if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 20:
+        if _INTEGER.fullmatch(value.strip()) is None:
             self.problems[name] = f"{value!r} is not an integer"
             return None
-        number = int(text)
+        number = int(value.strip())
         if not low <= number <= high:
             self.problems[name] = f"must be between {low} and {high}"
             return None
@@ -201,7 +202,7 @@ class QueryArgs:
             return None
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.problems[name] = f"{value!r} is not an ISO 8601 time"
             return None
         if parsed.tzinfo is None or parsed.utcoffset() is None:
