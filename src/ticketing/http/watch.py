@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy import text
+
 from ticketing.projections.runner import ProjectionRunner
 from ticketing.projections.wakeup import ListenWakeup, LocalWakeup, Wakeup
 
@@ -110,9 +112,18 @@ class LogWatcher:
                 logger.warning("log watcher could not read the head", exc_info=True)
             self._wakeup.wait(self.poll_seconds)
 
+    def _notify_listener(self) -> None:
+        """Wake our own LISTEN at once (it would otherwise sleep out its poll)."""
+        channel = self.runtime.recorder.channel_name
+        with contextlib.suppress(Exception), self.runtime.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(text(f"NOTIFY {channel}"))
+
     def stop(self) -> None:
         self._stop.set()
         self._local.notify()
+        if isinstance(self._wakeup, ListenWakeup):
+            self._notify_listener()
         with contextlib.suppress(ValueError):
             self.runtime.service.on_committed.remove(self._local.notify)
         if self._thread is not None:
