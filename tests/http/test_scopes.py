@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.http.conftest import Api
 
 
@@ -124,3 +126,33 @@ def test_moving_a_ticket_between_groups_needs_a_supervisor(api: Api) -> None:
         "INC0000001", "route", {"queue": "desk", "group": "desk"}, "supervisor"
     )
     assert allowed.status_code == 200
+
+
+def test_a_group_check_pins_the_version_it_read(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a grouped ticket, and a concurrent move that lands between the
+    # agent's group check and the write
+    api.open()
+    api.command("INC0000001", "route", {"queue": "lan", "group": "net"})
+    service = api.runtime.service
+    load = service.load
+
+    def load_then_someone_moves_it(ticket_id: Any, version: int | None = None) -> Any:
+        ticket = load(ticket_id, version)
+        monkeypatch.setattr(service, "load", load)
+        api.command(
+            "INC0000001", "route", {"queue": "desk", "group": "desk"}, "supervisor"
+        )
+        return ticket
+
+    monkeypatch.setattr(service, "load", load_then_someone_moves_it)
+
+    # when the agent's within-group move is executed
+    response = api.command("INC0000001", "route", {"queue": "wan", "group": "net"})
+
+    # then it is refused as a conflict, not applied to the moved ticket
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "version_conflict"
+    state = api.get("/tickets/INC0000001").json()["state"]
+    assert (state["queue"], state["group"]) == ("desk", "desk")

@@ -135,7 +135,8 @@ async def _execute(call: Call, route: CommandRoute, ref: str | None) -> Response
     if needs_ticket(principal, command) and isinstance(command, m.TicketCommand):
         ticket = await call.blocking(service.load, command.ticket_id)
     check_command(principal, command, ticket)
-    if ticket is not None and command.expected_version is None:
+    moving = isinstance(command, m.RouteTicket | m.AssignTicket)
+    if ticket is not None and moving and command.expected_version is None:
         # the group check above read this version: a concurrent move -> 409
         command = dataclasses.replace(command, expected_version=ticket.version)
     ctx = CommandContext(actor=principal.actor, correlation_id=correlation)
