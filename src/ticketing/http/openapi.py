@@ -29,6 +29,10 @@ _HEADERS: Final[dict[str, Doc]] = {
         "description": "Where the new ticket can be read.",
         "schema": {"type": "string"},
     },
+    "Idempotent-Replayed": {
+        "description": "true when this is the stored response of an earlier retry.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
     "X-Request-Id": {
         "description": "Quoted in logs and in 500 responses.",
         "schema": {"type": "string"},

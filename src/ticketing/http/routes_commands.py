@@ -186,7 +186,11 @@ def _spec(route: CommandRoute) -> RouteSpec:
         body=f"{route.command}_body",
         status=201 if is_open else 200,
         response="CommandAccepted",
-        response_headers=("ETag", "Location") if is_open else ("ETag",),
+        response_headers=(
+            ("ETag", "Location", "Idempotent-Replayed")
+            if is_open
+            else ("ETag", "Idempotent-Replayed")
+        ),
         errors=(409,) if is_open else (409, 412),
         description=f"Issues the `{route.command}` command.",
     )
