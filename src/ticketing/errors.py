@@ -37,6 +37,12 @@ class InvalidCommandError(TicketingError):
         return cls(f"invalid value for: {names}", {"fields": dict(problems)})
 
 
+class InvalidInputError(TicketingError):
+    """A file or document given by the user cannot be used (names line/field)."""
+
+    code = "invalid_input"
+
+
 class NotFoundError(TicketingError):
     """Something that was referred to does not exist."""
 

@@ -88,7 +88,7 @@ def write_sample_history(runtime: Runtime) -> Writer:
     w.run(m.RouteTicket(ticket_id=a, queue="desk"), RULE)
     c = w.open("New laptop", type="service_request", tags=("vip",))
     w.run(m.AssignTicket(ticket_id=a, agent_id="carol"))
-    w.run(m.AddComment(ticket_id=b, body='line one\nline "two"\t\\ \x00 end'))
+    w.run(m.AddComment(ticket_id=b, body='line one\nline "two"\t\\ \x7f end'))
     w.run(m.PutOnHold(ticket_id=a, reason="awaiting_caller"))
     w.run(m.RouteTicket(ticket_id=c, queue="procurement"))
     w.run(m.ResumeTicket(ticket_id=a, note="caller answered"))

@@ -53,19 +53,34 @@ def parse_command(name: object, data: object) -> Command:
             kwargs[key] = _coerce(key, value)
         except ValueError as exc:
             problems[key] = str(exc)
-    for f in fields.values():
-        required = (
-            f.default is dataclasses.MISSING
-            and f.default_factory is dataclasses.MISSING
-        )
-        if required and f.name not in data:
-            problems[f.name] = "is required"
+    required = [
+        f.name
+        for f in fields.values()
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    problems.update({n: "is required" for n in required if n not in data})
     if problems:
-        raise InvalidCommandError.for_fields(problems)
+        # still check the values that were given, so that every problem is reported
+        absent = [n for n in required if n not in kwargs]
+        raise InvalidCommandError.for_fields(
+            {**_value_problems(cls, kwargs, absent), **problems}
+        )
     try:
         return cls(**kwargs)
     except TypeError as exc:  # pragma: no cover - guarded by the checks above
         raise InvalidCommandError.for_fields({"args": str(exc)}) from exc
+
+
+def _value_problems(
+    cls: type[Command], kwargs: dict[str, Any], absent: list[str]
+) -> dict[str, str]:
+    """Problems of the given values, with None standing in for absent fields."""
+    placeholders: dict[str, Any] = dict.fromkeys(absent)
+    try:
+        cls(**kwargs, **placeholders)
+    except InvalidCommandError as exc:
+        return dict(exc.details.get("fields", {}))
+    return {}
 
 
 def _coerce(key: str, value: object) -> object:

@@ -252,9 +252,11 @@ class TicketService:
         current = aggregate.version - len(aggregate.pending_events)
         if expected is not None and expected != current:
             ref = reference_of(aggregate)
+            # tickets are named "ticket" in every error's details; others "reference"
+            key = "ticket" if isinstance(aggregate, Ticket) else "reference"
             raise ConcurrencyConflictError(
                 f"{ref} is at version {current}, not {expected}",
-                {"reference": ref, "expected": expected, "actual": current},
+                {key: ref, "expected": expected, "actual": current},
             )
         return aggregate
 

@@ -27,19 +27,28 @@ def check_text(value: object, *, max_len: int, required: bool = True) -> str | N
         return "must not be empty"
     if len(value) > max_len:
         return f"must be at most {max_len} characters (got {len(value)})"
+    return _unstorable(value)
+
+
+def _unstorable(value: str) -> str | None:
+    """Characters no store keeps: NUL (PostgreSQL text) and lone surrogates (UTF-8)."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        return "must not contain unpaired surrogates"
     return None
 
 
 def check_name(value: object, *, required: bool = True) -> str | None:
     """An identifier (queue, group, agent, tag, code): one line, trimmed, short."""
+    if isinstance(value, str) and _has_control_chars(value):
+        return "must not contain control characters"  # NUL included
     problem = check_text(value, max_len=NAME_MAX, required=required)
     if problem or value is None:
         return problem
     assert isinstance(value, str)  # noqa: S101 - narrowed by check_text
     if value != value.strip():
         return "must not start or end with whitespace"
-    if _has_control_chars(value):
-        return "must not contain control characters"
     return None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine as SAEngine
 
 from ticketing.store.records import ChainedEventRecord
+from ticketing.store.writegate import WriteGate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,11 +63,21 @@ def configure_sqlite(engine: Engine, *, file_db: bool) -> None:
             cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
+    gate = WriteGate(engine, SQLITE_BUSY_TIMEOUT_MS / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        mode = "IMMEDIATE" if write or _in_write_transaction() else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if not (write or _in_write_transaction()):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        gate.acquire(dbapi_connection)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.release(dbapi_connection)
+            raise
 
 
 @contextmanager

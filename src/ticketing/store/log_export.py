@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, select
 
-from ticketing.errors import TicketingError
+from ticketing.errors import ConflictError
 from ticketing.store.chain import GENESIS_HASH
 from ticketing.store.chain_scan import ChainScanner
 from ticketing.store.portable import Header, dump_line, encode_event
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 EXPORT_PAGE_SIZE: Final = 2_000
 
 
-class ExportError(TicketingError):
+class ExportError(ConflictError):
     """The stored log changed below the head while it was being exported."""
 
     code = "export_failed"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from ticketing.commands.application import APPLICATION_NAME
-from ticketing.errors import TicketingError
+from ticketing.errors import InvalidInputError
 from ticketing.store.chain import GENESIS_HASH
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ EVENTS_TABLE: Final = f"{APPLICATION_NAME}_events"
 HASH_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
 
 
-class PortableLogError(TicketingError):
+class PortableLogError(InvalidInputError):
     """A portable log file that cannot be read, names the line and the problem."""
 
     code = "invalid_event_log"

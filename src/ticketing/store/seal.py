@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import select
 
 from ticketing.commands.application import APPLICATION_NAME
-from ticketing.errors import TicketingError
+from ticketing.errors import InvalidInputError
 from ticketing.store.chain import GENESIS_HASH
 from ticketing.store.findings import Finding
 from ticketing.store.portable import HASH_PATTERN
@@ -26,7 +26,7 @@ SEAL_FORMAT: Final = "ticketing-seal"
 SEAL_VERSION: Final = 1
 
 
-class InvalidSealError(TicketingError):
+class InvalidSealError(InvalidInputError):
     """A seal file that cannot be read or is not a ticketing seal."""
 
     code = "invalid_seal"

@@ -104,7 +104,7 @@ def test_a_stale_expected_version_is_a_conflict(runtime: Runtime) -> None:
     )
 
     assert error.code == "version_conflict"
-    assert error.details == {"reference": "INC0000001", "expected": 1, "actual": 2}
+    assert error.details == {"ticket": "INC0000001", "expected": 1, "actual": 2}
 
 
 def test_the_current_expected_version_is_accepted(runtime: Runtime) -> None:

@@ -1,0 +1,1 @@
+"""The HTTP API: a thin Starlette layer (parse, call the service or a query, render)."""
