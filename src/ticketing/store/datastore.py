@@ -9,6 +9,8 @@ position order. Read transactions stay ``DEFERRED`` and never block writers.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -50,6 +52,27 @@ def _in_write_transaction() -> bool:
         return False
 
 
+def _ensure_wal(cursor: Any) -> None:
+    """Switch the file to WAL once (it persists). The switch needs the file to
+    itself and SQLite does not wait for that, so retry while others hold it."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() == "wal":
+            return
+        if time.monotonic() > deadline:
+            msg = f"could not switch the database to WAL mode (still {mode!r})"
+            raise sqlite3.OperationalError(msg)
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 def configure_sqlite(engine: Engine, *, file_db: bool) -> None:
     """Install the pragmas and the BEGIN mode on every SQLite connection."""
 
@@ -59,7 +82,7 @@ def configure_sqlite(engine: Engine, *, file_db: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if file_db:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _ensure_wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
