@@ -50,6 +50,11 @@ def event_id(log: LogEvent) -> str:
     return f"{log.originator_id}:{log.version}"
 
 
+def reaction_command_id(key: str, trigger_id: str, rule_id: str, action: str) -> str:
+    """The command id of a reaction: the same trigger and rule always give it."""
+    return str(uuid.uuid5(NAMESPACE, f"{key}:{trigger_id}:{rule_id}:{action}"))
+
+
 @dataclass(frozen=True, slots=True)
 class Reaction:
     """One automated command and the rule that decided it."""
@@ -162,8 +167,10 @@ class AutomationProcessor:
         )
 
     def _execute(self, log: LogEvent, reaction: Reaction) -> None:
-        key = f"{self.key}:{event_id(log)}:{reaction.rule_id}:{reaction.action}"
-        command = replace(reaction.command, command_id=str(uuid.uuid5(NAMESPACE, key)))
+        command_id = reaction_command_id(
+            self.key, event_id(log), reaction.rule_id, reaction.action
+        )
+        command = replace(reaction.command, command_id=command_id)
         try:
             result = self.service.execute(command, self._context(log, reaction))
         except (DomainError, NotFoundError) as exc:

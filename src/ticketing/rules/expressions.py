@@ -21,10 +21,13 @@ from rule_engine import DataType, errors
 from rule_engine.ast import (
     ComparisonExpression,
     ContainsExpression,
+    DatetimeExpression,
     ExpressionBase,
+    FloatExpression,
     LogicExpression,
     SymbolExpression,
     TernaryExpression,
+    TimedeltaExpression,
     UnaryExpression,
 )
 from rule_engine.ast.binary.comparison import (
@@ -36,7 +39,7 @@ from ticketing.rules.fields import FIELDS, FieldKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from ticketing.rules.facts import TicketFacts
 
@@ -107,6 +110,40 @@ def compile_condition(text: str) -> Condition:
         raise _explain(exc, text) from None
     _check_strict(compiled.statement.expression, text, top=True)
     return Condition(text=text, compiled=compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class Literals:
+    """What a condition names: fields, and duration, date-time and number literals.
+
+    Time rules use them to know when a condition can change its mind.
+    """
+
+    fields: frozenset[str]
+    durations: frozenset[timedelta]
+    instants: frozenset[datetime]
+    numbers: frozenset[float]
+
+
+def condition_literals(condition: Condition) -> Literals:
+    """The fields and literals of a compiled condition."""
+    found: dict[type, set[Any]] = {}
+    stack: list[ExpressionBase] = [condition.compiled.statement.expression]
+    while stack:
+        node = stack.pop()
+        stack.extend(_children(node))
+        if isinstance(node, SymbolExpression) and node.scope != "built-in":
+            found.setdefault(SymbolExpression, set()).add(node.name)
+        elif isinstance(node, TimedeltaExpression | DatetimeExpression):
+            found.setdefault(type(node), set()).add(node.value)
+        elif isinstance(node, FloatExpression):
+            found.setdefault(FloatExpression, set()).add(float(node.value))
+    return Literals(
+        frozenset(found.get(SymbolExpression, ())),
+        frozenset(found.get(TimedeltaExpression, ())),
+        frozenset(found.get(DatetimeExpression, ())),
+        frozenset(found.get(FloatExpression, ())),
+    )
 
 
 def fact_record(facts: TicketFacts, now: datetime) -> dict[str, object]:
