@@ -99,3 +99,54 @@ def runner(runtime: Runtime, stop: threading.Event) -> RulesRunner:
 
 def ticket(runtime: Runtime, ticket_id: UUID) -> Ticket:
     return runtime.service.load(ticket_id)
+
+
+#: A mixed intake: (fields of the open command) — network, access, VIP, desk...
+INTAKE: tuple[dict[str, object], ...] = (
+    {"title": "VPN drops every hour", "category": "network"},
+    {"title": "Password reset for SAP"},
+    {"title": "Outlook crashes", "service": "email"},
+    {"title": "New laptop", "type": "service_request", "category": "laptop"},
+    {"title": "Board deck printer jam", "requester_org": "executive-office"},
+    {"title": "Payroll database slow", "category": "database", "impact": 1},
+    {"title": "Phishing mail received"},
+    {"title": "Unlock my account please"},
+    {"title": "Wifi weak in building B"},
+    {"title": "Monitor flickers"},
+    {"title": "Core switch down", "impact": 1, "urgency": 1},
+    {"title": "Change firewall rule", "type": "change"},
+)
+
+
+def build_history(
+    runtime: Runtime, clock: SettableClock, stop: threading.Event, rounds: int = 2
+) -> list[UUID]:
+    """Tickets opened, automated by the processor, then worked by people."""
+    from datetime import timedelta  # noqa: PLC0415 - test helper
+
+    rules = RulesRunner(runtime, stop)
+    rules.run_once(warm=False)
+    opened: list[UUID] = []
+    for round_ in range(rounds):
+        for fields in INTAKE:
+            clock.advance(timedelta(minutes=7))
+            opened.append(open_ticket(runtime, **fields))
+            if len(opened) % 3 == 0:  # the processor keeps up, mostly
+                rules.run_once(warm=True)
+        rules.run_once(warm=True)
+        for i, ticket_id in enumerate(opened[round_ * len(INTAKE) :]):
+            clock.advance(timedelta(minutes=3))
+            if i % 4 == 0:
+                runtime.service.execute(
+                    m.ResolveTicket(ticket_id=ticket_id, resolution_code="fixed"),
+                    AGENT_CTX,
+                )
+            elif i % 4 == 1:
+                runtime.service.execute(
+                    m.AddComment(ticket_id=ticket_id, body="looking into it"),
+                    AGENT_CTX,
+                )
+        rules.run_once(warm=True)
+    for _ in range(3):
+        rules.run_once(warm=True)
+    return opened

@@ -92,8 +92,6 @@ class RulesReactor:
             else None
         )
         situation = situation_at(self.view, log, ticket, rule_set, sla)
-        if situation is None:  # pragma: no cover - trigger_of checked above
-            return ()
         decided = plan(rule_set, situation, self.matrix)
         self._report(log, decided)
         reactions = [

@@ -49,15 +49,13 @@ def situation_at(
     ticket: Ticket,
     rule_set: RuleSet,
     sla_percent: float | None = None,
-) -> Situation | None:
-    """The situation of the trigger ``log`` (None if it is not a trigger).
+) -> Situation:
+    """The situation of the trigger ``log`` (see ``trigger_of``).
 
     ``view`` must be advanced to ``log.position``; ``ticket`` is the ticket as
     of ``log`` (its version).
     """
-    trigger = trigger_of(log)
-    if trigger is None:
-        return None
+    trigger: Trigger = "opened" if isinstance(log.event, Ticket.Opened) else "changed"
     changes = view.changes_for(log.originator_id, log.position)
     facts = facts_from_ticket(
         with_later_changes(ticket, changes), sla_percent=sla_percent

@@ -69,6 +69,8 @@ class RulesState:
     load: Counter[str] = field(default_factory=Counter)
     cursors: dict[str, str] = field(default_factory=dict)
     timeline: Timeline = field(default_factory=Timeline)
+    #: Tickets opened so far (including those closed since).
+    opened: int = 0
     _names: dict[UUID, str] = field(default_factory=dict)
     _directory: Directory | None = None
 
@@ -165,6 +167,7 @@ class RulesState:
             at, recorded = event.timestamp, log.recorded_at
             track = TicketTrack(1, True, None, at, recorded, at, recorded, "")
             self.tickets[ticket_id] = track
+            self.opened += 1
         else:
             found = self.tickets.get(ticket_id)
             if found is None:

@@ -87,9 +87,21 @@ class SourceReader:
 class RulesView:
     """``RulesState`` folded to a position, plus the processor's later changes."""
 
-    def __init__(self, reader: LogReader, key: str, page: int = 500) -> None:
+    def __init__(
+        self,
+        reader: LogReader,
+        key: str,
+        page: int = 500,
+        *,
+        keep_effects: bool = False,
+    ) -> None:
         self.reader, self.key, self.page = reader, key, page
         self.state = RulesState()
+        #: (ticket, version) of a trigger -> the changes the processor recorded
+        #: for it (kept for preview's "what actually happened").
+        self.effects: dict[tuple[UUID, int], list[LogEvent]] | None = (
+            {} if keep_effects else None
+        )
         self._buffer: deque[LogEvent] = deque()
         self._read_to = 0
         self._ahead = 0
@@ -105,20 +117,30 @@ class RulesView:
         """Fold every event up to ``to``; returns them in order."""
         folded: list[LogEvent] = []
         while self.state.position < to:
-            if not self._buffer:
-                self._buffer.extend(self.reader.read(self._read_to, self.page))
-                if not self._buffer:
-                    break
-                self._read_to = self._buffer[-1].position
-            if self._buffer[0].position > to:
+            upcoming = self._peek()
+            if upcoming is None or upcoming.position > to:
                 break
-            log = self._buffer.popleft()
-            self.state.apply(log)
-            self._active.pop(log.position, None)
-            for waiting in self._waiting.pop((log.originator_id, log.version), []):
-                self._active[waiting.position] = (waiting, log.position)
-            folded.append(log)
+            folded.append(self._fold(self._buffer.popleft()))
         return folded
+
+    def step(self) -> LogEvent | None:
+        """Fold the next event and return it (None at the end of the log)."""
+        return None if self._peek() is None else self._fold(self._buffer.popleft())
+
+    def _peek(self) -> LogEvent | None:
+        if not self._buffer:
+            self._buffer.extend(self.reader.read(self._read_to, self.page))
+            if not self._buffer:
+                return None
+            self._read_to = self._buffer[-1].position
+        return self._buffer[0]
+
+    def _fold(self, log: LogEvent) -> LogEvent:
+        self.state.apply(log)
+        self._active.pop(log.position, None)
+        for waiting in self._waiting.pop((log.originator_id, log.version), []):
+            self._active[waiting.position] = (waiting, log.position)
+        return log
 
     def discover(self, upto: int | None = None) -> None:
         """Look ahead (to ``upto``, default the head) for the processor's changes."""
@@ -140,6 +162,8 @@ class RulesView:
         trigger = automated_trigger(log, self.key)
         if trigger is None:
             return
+        if self.effects is not None:
+            self.effects.setdefault(trigger, []).append(log)
         track = self.state.tickets.get(trigger[0])
         if track is not None and track.version >= trigger[1]:
             self._active[log.position] = (log, 0)  # its trigger is behind us
