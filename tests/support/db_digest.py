@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
 
 from ticketing.projections.catchup import catch_up
-from ticketing.runtime import Runtime
 from ticketing.store.datastore import read_transaction
+
+if TYPE_CHECKING:
+    from ticketing.runtime import Runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ def database_digest(runtime: Runtime) -> DatabaseDigest:
             ]
             order = ", ".join(f'"{k}"' for k in keys)
             result = conn.exec_driver_sql(
-                f'SELECT * FROM "{table.name}" ORDER BY {order}'
+                f'SELECT * FROM "{table.name}" ORDER BY {order}'  # noqa: S608 - catalogue names
             )
             count = 0
             digest.update(f"table {table.name}\n".encode())

@@ -7,7 +7,7 @@ then a rule set is activated as an operator would.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.support.rules_fixtures import demo_directory
 from tests.support.runtime import ADMIN_CTX, AGENT_CTX, START
@@ -22,7 +22,6 @@ from ticketing.settings import Settings
 if TYPE_CHECKING:
     import threading
     from datetime import datetime
-    from pathlib import Path
     from uuid import UUID
 
     from ticketing.aggregates.ticket import Ticket
@@ -102,7 +101,7 @@ def ticket(runtime: Runtime, ticket_id: UUID) -> Ticket:
 
 
 #: A mixed intake: (fields of the open command) — network, access, VIP, desk...
-INTAKE: tuple[dict[str, object], ...] = (
+INTAKE: tuple[dict[str, Any], ...] = (
     {"title": "VPN drops every hour", "category": "network"},
     {"title": "Password reset for SAP"},
     {"title": "Outlook crashes", "service": "email"},
