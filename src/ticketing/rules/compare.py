@@ -107,6 +107,16 @@ def diverge(
     return found
 
 
+def decided_changes(candidate: Plan | None) -> dict[str, dict[str, Any]]:
+    """Per reported kind, the changes a plan decided (a halted plan: none)."""
+    steps = candidate.steps if candidate is not None else ()
+    return {
+        _DECISION_KIND[s.decision.kind]: dict(s.changes)
+        for s in steps
+        if s.decision.kind in _DECISION_KIND
+    }
+
+
 _VERBS: Final = {
     "route": "routed to",
     "priority": "set priority",

@@ -7,7 +7,9 @@ and its outcome is compared with what the processor actually recorded for
 that trigger. Follow-on effects are *not* simulated: every trigger point is
 judged against the actual history, so one different routing shows up once,
 where it would have happened, and later triggers are judged on the ticket as
-it really was (their depth tells which ones automation itself caused).
+it really was (their depth tells which ones automation itself caused). A
+candidate decision equal to the one the rule set in force made there is never
+a difference, even if executing it was refused (the ticket had moved on).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.automation.limits import MAX_CHAIN_DEPTH
-from ticketing.rules.compare import diverge
+from ticketing.rules.compare import KINDS, decided_changes, diverge
 from ticketing.rules.decide import plan
 from ticketing.rules.reactor import PROCESSOR_KEY
 from ticketing.rules.situation import situation_at, trigger_of
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from ticketing.policies.priority import PriorityMatrix
     from ticketing.projections.base import LogEvent
+    from ticketing.rules.decide import Plan
     from ticketing.rules.model import RuleSet
     from ticketing.rules.view import LogReader
 
@@ -176,7 +179,13 @@ class _Replay:
         if not halted:
             report.webhooks += sum(1 for s in decided.steps if s.command is None)
         actual = (view.effects or {}).pop((log.originator_id, log.version), [])
-        for d in diverge(situation.facts, None if halted else decided, actual):
+        divergences = diverge(situation.facts, None if halted else decided, actual)
+        if divergences and not imported:
+            # a decision the rule set in force made too is no difference, even
+            # if its command was refused when executed (the ticket moved on)
+            same = self.same_as_in_force(log, ticket, None if halted else decided)
+            divergences = [d for d in divergences if d.kind not in same]
+        for d in divergences:
             report.differences.append(
                 Difference(
                     position=log.position,
@@ -194,6 +203,21 @@ class _Replay:
                     text=d.text,
                 )
             )
+
+    def same_as_in_force(
+        self, log: LogEvent, ticket: Ticket, candidate: Plan | None
+    ) -> set[str]:
+        """The kinds the candidate decided exactly as the rule set in force did."""
+        rule_set = self.view.state.timeline.rule_set_at(log.event.timestamp)
+        if rule_set is None:
+            return set()
+        situation = situation_at(self.view, log, ticket, rule_set)
+        limit = min(MAX_CHAIN_DEPTH, rule_set.max_chain_depth)
+        in_force = None
+        if situation.depth < limit:
+            in_force = plan(rule_set, situation, self.matrix)
+        mine, theirs = decided_changes(candidate), decided_changes(in_force)
+        return {kind for kind in KINDS if mine.get(kind) == theirs.get(kind)}
 
 
 def _fold(tickets: dict[UUID, Ticket], log: LogEvent) -> Ticket | None:
