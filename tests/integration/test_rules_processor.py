@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.rules_runtime import (
+    DEFAULT_RULES,
+    activate,
     activate_default,
     open_ticket,
     rules_runtime,
     seed_directory,
     ticket,
 )
+from tests.support.runtime import START
+from ticketing.aggregates.envelope import Actor
 from ticketing.aggregates.ticket import Ticket
+from ticketing.commands.service import CommandContext
+from ticketing.rules import RuleSetError
+from ticketing.rules.history import activation_history
 from ticketing.rules.wiring import RulesRunner
 
 if TYPE_CHECKING:
@@ -106,3 +114,123 @@ def test_a_burst_respects_capacity_and_least_load(runtime: Runtime) -> None:
 
     assignees = [ticket(runtime, i).assignee for i in ids]
     assert assignees == ["ada", "ben", "ada", "ben"]
+
+
+PING_PONG = """version = "ping-pong-1"
+max_chain_depth = 3
+
+[[rule]]
+id = "PING"
+on = ["opened", "changed"]
+when = "urgency == 2"
+set_priority = { urgency = 1 }
+
+[[rule]]
+id = "PONG"
+on = ["changed"]
+when = "urgency == 1"
+set_priority = { urgency = 2 }
+"""
+
+
+def test_a_rule_loop_stops_at_the_rule_sets_bound_with_a_visible_halt(
+    runtime: Runtime,
+) -> None:
+    activate(runtime, PING_PONG, "ping-pong.toml")
+    rules = RulesRunner(runtime, threading.Event())
+    rules.run_once(warm=False)
+    ticket_id = open_ticket(runtime, urgency=2)
+
+    for _ in range(6):
+        rules.run_once(warm=True)
+
+    events = _events(runtime, ticket_id)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == [
+        "Opened",
+        "PriorityChanged",
+        "PriorityChanged",
+        "PriorityChanged",
+        "AutomationHalted",
+    ]
+    halt = events[-1]
+    assert isinstance(halt, Ticket.AutomationHalted)
+    assert (halt.rule_id, halt.action, halt.depth) == ("PONG", "set_priority", 4)
+    assert "limit 3" in halt.reason
+    assert [e.meta.depth for e in events] == [0, 1, 2, 3, 4]  # type: ignore[attr-defined]
+
+
+def test_imported_tickets_never_trigger_rules(runtime: Runtime) -> None:
+    rules = RulesRunner(runtime, threading.Event())
+    rules.run_once(warm=False)
+    importer = CommandContext(
+        actor=Actor(id="migration", role="import", kind="import"),
+        occurred_at=START,
+    )
+    ticket_id = open_ticket(runtime, importer, title="Password reset")
+
+    rules.run_once(warm=True)
+
+    assert [type(e).__name__ for e in _events(runtime, ticket_id)] == ["Opened"]
+
+
+def test_a_bad_rule_file_is_rejected_whole_and_the_active_version_stays(
+    runtime: Runtime,
+) -> None:
+    head = runtime.projections.source.head()
+    bad = (
+        DEFAULT_RULES.read_text("utf-8")
+        .replace('version = "default-v1"', 'version = "default-v2"')
+        .replace(
+            'assign = { strategy = "round_robin", group = "iam" }',
+            'assign = { agent = "nobody" }',
+        )
+    )
+
+    with pytest.raises(RuleSetError) as caught:
+        activate(runtime, bad, "default-v2.toml")
+
+    problem = caught.value.details["problems"][0]
+    assert problem == {
+        "file": "default-v2.toml",
+        "line": 81,
+        "rule_id": "IAM-1",
+        "field": "assign.agent",
+        "reason": "unknown agent 'nobody'",
+    }
+    assert runtime.projections.source.head() == head
+    history = activation_history(runtime.projections.source, runtime.clock.now())
+    assert [(h.version, h.status) for h in history] == [("default-v1", "in force")]
+
+
+def test_a_scheduled_activation_takes_over_at_its_time(
+    tmp_path: Path,
+) -> None:
+    rt, clock = rules_runtime(f"sqlite:///{tmp_path / 'sched.db'}")
+    try:
+        seed_directory(rt)
+        activate_default(rt)
+        later = (
+            DEFAULT_RULES.read_text("utf-8")
+            .replace('version = "default-v1"', 'version = "night-v1"')
+            .replace(
+                'route = { queue = "service-desk", group = "service-desk-l1" }',
+                'route = { queue = "hardware", group = "hardware-field" }',
+            )
+        )
+        activate(rt, later, "night-v1.toml", at=START + timedelta(hours=8))
+        rules = RulesRunner(rt, threading.Event())
+        rules.run_once(warm=False)
+
+        before = open_ticket(rt, title="Screen flickers")
+        rules.run_once(warm=True)
+        clock.advance(timedelta(hours=9))
+        after = open_ticket(rt, title="Screen flickers")
+        rules.run_once(warm=True)
+
+        assert ticket(rt, before).queue == "service-desk"
+        assert ticket(rt, after).queue == "hardware"
+        routed = [e for e in _events(rt, after) if isinstance(e, Ticket.Routed)]
+        assert routed[0].meta.rule_set_version == "night-v1"
+    finally:
+        rt.close()
