@@ -114,36 +114,51 @@ def compile_condition(text: str) -> Condition:
 
 @dataclass(frozen=True, slots=True)
 class Literals:
-    """What a condition names: fields, and duration, date-time and number literals.
-
-    Time rules use them to know when a condition can change its mind.
+    """What a condition names: fields, duration and date-time literals, and the
+    numbers each field is compared with (``sla_percent >= 80`` gives
+    ``("sla_percent", 80.0)``). Time rules use them to know when a condition
+    can change its mind.
     """
 
     fields: frozenset[str]
     durations: frozenset[timedelta]
     instants: frozenset[datetime]
-    numbers: frozenset[float]
+    thresholds: frozenset[tuple[str, float]]
 
 
 def condition_literals(condition: Condition) -> Literals:
     """The fields and literals of a compiled condition."""
-    found: dict[type, set[Any]] = {}
-    stack: list[ExpressionBase] = [condition.compiled.statement.expression]
-    while stack:
-        node = stack.pop()
-        stack.extend(_children(node))
+    fields: set[str] = set()
+    durations: set[timedelta] = set()
+    instants: set[datetime] = set()
+    thresholds: set[tuple[str, float]] = set()
+    for node in _walk(condition.compiled.statement.expression):
         if isinstance(node, SymbolExpression) and node.scope != "built-in":
-            found.setdefault(SymbolExpression, set()).add(node.name)
-        elif isinstance(node, TimedeltaExpression | DatetimeExpression):
-            found.setdefault(type(node), set()).add(node.value)
-        elif isinstance(node, FloatExpression):
-            found.setdefault(FloatExpression, set()).add(float(node.value))
+            fields.add(node.name)
+        elif isinstance(node, TimedeltaExpression):
+            durations.add(node.value)
+        elif isinstance(node, DatetimeExpression):
+            instants.add(node.value)
+        elif isinstance(node, ComparisonExpression):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(other, FloatExpression):
+                    thresholds |= {
+                        (n.name, float(other.value))
+                        for n in _walk(side)
+                        if isinstance(n, SymbolExpression)
+                    }
     return Literals(
-        frozenset(found.get(SymbolExpression, ())),
-        frozenset(found.get(TimedeltaExpression, ())),
-        frozenset(found.get(DatetimeExpression, ())),
-        frozenset(found.get(FloatExpression, ())),
+        frozenset(fields),
+        frozenset(durations),
+        frozenset(instants),
+        frozenset(thresholds),
     )
+
+
+def _walk(node: ExpressionBase) -> Iterator[ExpressionBase]:
+    yield node
+    for child in _children(node):
+        yield from _walk(child)
 
 
 def fact_record(facts: TicketFacts, now: datetime) -> dict[str, object]:

@@ -69,8 +69,7 @@ class Anchors:
             found = condition_literals(rule.condition)
             durations |= found.durations
             instants |= found.instants
-            if "sla_percent" in found.fields:
-                percents |= {n for n in found.numbers if n > 0}
+            percents |= {n for f, n in found.thresholds if f == "sla_percent" and n > 0}
             hourly = hourly or "now" in found.fields
         return cls(
             frozenset(durations), frozenset(instants), frozenset(percents), hourly
