@@ -24,11 +24,10 @@ from ticketing.rules.compare import KINDS, decided_changes, diverge
 from ticketing.rules.decide import plan
 from ticketing.rules.reactor import PROCESSOR_KEY
 from ticketing.rules.situation import situation_at, trigger_of
+from ticketing.rules.tickets import TicketCache
 from ticketing.rules.view import RulesView
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from ticketing.policies.priority import PriorityMatrix
     from ticketing.projections.base import LogEvent
     from ticketing.rules.decide import Plan
@@ -145,19 +144,24 @@ class _Replay:
         self.report = PreviewReport(
             candidate.version, candidate.source, candidate.digest, self.head
         )
-        self.view = RulesView(reader, PROCESSOR_KEY, page=2000, keep_effects=True)
-        self.tickets: dict[UUID, Ticket] = {}
+        self.view = RulesView(
+            reader,
+            PROCESSOR_KEY,
+            page=2000,
+            keep_effects=True,
+            tickets=TicketCache(limit=None),
+        )
 
     def run(self) -> PreviewReport:
         self.view.discover(self.head)
         while (log := self.view.step()) is not None and log.position <= self.head:
             if not isinstance(log.event, TicketEvent):
                 continue
-            ticket = _fold(self.tickets, log)
+            ticket = self.view.tickets.get(log.originator_id, log.version)
             if ticket is not None:
                 self.trigger_point(log, ticket)
             if isinstance(log.event, Ticket.Closed | Ticket.Canceled):
-                self.tickets.pop(log.originator_id, None)
+                self.view.tickets.drop(log.originator_id)
         self.report.tickets = self.view.state.opened
         return self.report
 
@@ -218,18 +222,3 @@ class _Replay:
             in_force = plan(rule_set, situation, self.matrix)
         mine, theirs = decided_changes(candidate), decided_changes(in_force)
         return {kind for kind in KINDS if mine.get(kind) == theirs.get(kind)}
-
-
-def _fold(tickets: dict[UUID, Ticket], log: LogEvent) -> Ticket | None:
-    """The ticket as of ``log`` (folded in memory, never from the store)."""
-    event = log.event
-    if isinstance(event, Ticket.Opened):
-        created = event.mutate(None)
-        if not isinstance(created, Ticket):  # pragma: no cover - Opened makes a Ticket
-            return None
-        tickets[log.originator_id] = created
-        return created
-    ticket = tickets.get(log.originator_id)
-    if ticket is not None:
-        event.mutate(ticket)
-    return ticket

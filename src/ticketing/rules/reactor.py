@@ -85,7 +85,10 @@ class RulesReactor:
         rule_set = self.view.state.timeline.rule_set_at(log.event.timestamp)
         if rule_set is None:
             return ()
-        ticket = self.ticket_at(log.originator_id, log.version)
+        ticket = self.view.tickets.get(log.originator_id, log.version)
+        if ticket is None:  # opened before the processor started: load it once
+            ticket = self.ticket_at(log.originator_id, log.version)
+            self.view.tickets.put(ticket)
         sla = (
             self.sla.percent(log.originator_id, log.event.timestamp)
             if self.sla

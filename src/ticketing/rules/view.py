@@ -22,6 +22,7 @@ from eventsourcing.utils import get_topic
 from ticketing.aggregates.ticket import Ticket
 from ticketing.automation.processor import reaction_command_id
 from ticketing.rules.state import RulesState, round_robin_group
+from ticketing.rules.tickets import TicketCache
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -94,9 +95,13 @@ class RulesView:
         page: int = 500,
         *,
         keep_effects: bool = False,
+        tickets: TicketCache | None = None,
     ) -> None:
         self.reader, self.key, self.page = reader, key, page
         self.state = RulesState()
+        #: Tickets as of ``position`` (the recently active ones).
+        self.tickets = TicketCache() if tickets is None else tickets
+        self._later: tuple[int, list[LogEvent]] | None = None
         #: (ticket, version) of a trigger -> the changes the processor recorded
         #: for it (kept for preview's "what actually happened").
         self.effects: dict[tuple[UUID, int], list[LogEvent]] | None = (
@@ -136,7 +141,9 @@ class RulesView:
         return self._buffer[0]
 
     def _fold(self, log: LogEvent) -> LogEvent:
+        self._later = None
         self.state.apply(log)
+        self.tickets.fold(log)
         self._active.pop(log.position, None)
         for waiting in self._waiting.pop((log.originator_id, log.version), []):
             self._active[waiting.position] = (waiting, log.position)
@@ -162,6 +169,7 @@ class RulesView:
         trigger = automated_trigger(log, self.key)
         if trigger is None:
             return
+        self._later = None
         if self.effects is not None:
             self.effects.setdefault(trigger, []).append(log)
         track = self.state.tickets.get(trigger[0])
@@ -174,12 +182,16 @@ class RulesView:
 
     def later_changes(self, at: int) -> list[LogEvent]:
         """The processor's changes recorded after ``at`` for events before it."""
+        if self._later is not None and self._later[0] == at:
+            return self._later[1]
         found = [
             (log.position, log)
             for log, trigger_at in self._active.values()
             if trigger_at < at < log.position
         ]
-        return [log for _, log in sorted(found, key=lambda pair: pair[0])]
+        later = [log for _, log in sorted(found, key=lambda pair: pair[0])]
+        self._later = (at, later)
+        return later
 
     def changes_for(self, ticket_id: UUID, at: int) -> list[LogEvent]:
         return [c for c in self.later_changes(at) if c.originator_id == ticket_id]
