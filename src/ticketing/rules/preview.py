@@ -154,7 +154,10 @@ class _Replay:
 
     def run(self) -> PreviewReport:
         self.view.discover(self.head)
-        while (log := self.view.step()) is not None and log.position <= self.head:
+        while self.view.position < self.head:
+            log = self.view.step()
+            if log is None:
+                break
             if not isinstance(log.event, TicketEvent):
                 continue
             ticket = self.view.tickets.get(log.originator_id, log.version)

@@ -95,7 +95,12 @@ class RulesState:
     def directory(self, queues: frozenset[str] = frozenset()) -> Directory:
         """The directory as of ``position`` (with the given queues)."""
         if self._directory is None:
-            groups = [Group(g, frozenset(m)) for g, m in self.groups.items()]
+            # members are known agents (the service checks); an imported log
+            # might not guarantee it, and an unknown member can take no work
+            groups = [
+                Group(g, frozenset(m) & self.agents.keys())
+                for g, m in self.groups.items()
+            ]
             self._directory = Directory.of((), groups, self.agents.values())
         if queues == self._directory.queues:
             return self._directory

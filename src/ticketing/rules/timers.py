@@ -178,7 +178,9 @@ class TimeRules:
             passed, key=lambda m: m.at, default=Moment(now, track.last_recorded_at)
         )
         self._schedule(ticket_id, anchors, after=now)
-        ticket = self.ticket_now(ticket_id)
+        ticket = self.view.tickets.get(ticket_id, track.version)
+        if ticket is None:
+            ticket = self.ticket_now(ticket_id)
         sla = self.sla.percent(ticket_id, now) if self.sla else None
         state = self.view.state
         situation = Situation(
