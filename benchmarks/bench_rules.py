@@ -96,15 +96,25 @@ def build(
         examined += rules.run_once(warm=True)
         examined += rules.run_once(warm=True)
         processing += time.perf_counter() - t0
-    applied = sum(1 for o in rules.processor.outcomes if o.status == "applied")
+    automated = automated_events(runtime)
     return {
         "build_seconds": time.perf_counter() - started,
         "processor_seconds": processing,
         "events_examined": examined,
         "events_per_second": examined / processing,
-        "commands_in_last_1000_outcomes": applied,
+        "automated_events": automated,
+        "automated_events_per_second": automated / processing,
         "human_commands": people + len(opened),
     }
+
+
+def automated_events(runtime: Runtime) -> int:
+    reader = SourceReader(runtime.projections.source)
+    count = after = 0
+    while batch := reader.read(after, 5000):
+        count += sum(1 for log in batch if log.event.meta.actor.kind == "rule")
+        after = batch[-1].position
+    return count
 
 
 def fold(runtime: Runtime) -> dict[str, float]:

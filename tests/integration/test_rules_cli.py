@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tests.support.rules_fixtures import DEMO_DIRECTORY
-from tests.support.rules_runtime import DEFAULT_RULES, build_history, rules_runtime
+from tests.support.rules_runtime import (
+    DEFAULT_RULES,
+    build_history,
+    open_ticket,
+    rules_runtime,
+    ticket,
+)
+from ticketing.automation.processor import processor_position
 from ticketing.cli import app
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +139,58 @@ def test_preview_of_a_bad_candidate_stops_before_replaying(
 
     assert code == 2
     assert "c.toml:2: rule X: actions: no action" in err
+
+
+def test_text_reports_and_bad_options(db: str, tmp_path: Path) -> None:
+    assert cli(db, "agents", "import", str(DEMO_DIRECTORY))[0] == 0
+    assert cli(db, "rules", "activate", str(DEFAULT_RULES))[0] == 0
+
+    code, out, _ = cli(db, "rules", "show")
+    assert code == 0
+    assert out.startswith("in force: default-v1")
+    code, out, _ = cli(db, "agents", "list")
+    assert "nadia" in out
+    code, out, _ = cli(db, "rules", "webhooks")
+    assert code == 0
+    code, _, err = cli(db, "rules", "webhooks", "--status", "lost")
+    assert (code, "--status must be one of" in err) == (2, True)
+    code, _, err = cli(db, "rules", "activate", "no-such-version")
+    assert code == 2
+    assert "neither a file nor a published version (default-v1)" in err
+    code, _, err = cli(db, "agents", "import", str(tmp_path / "missing.toml"))
+    assert code == 2
+    assert "missing.toml" in err
+
+
+def test_rules_run_routes_new_tickets_until_terminated(db: str, tmp_path: Path) -> None:
+    assert cli(db, "agents", "import", str(DEMO_DIRECTORY))[0] == 0
+    assert cli(db, "rules", "activate", "default-v1")[0] == 0
+    script = Path(sys.executable).parent / "ticketing"  # the console script
+    command = [str(script), "--db", db, "rules", "run"]
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [*command, "--no-timers", "--no-webhooks"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # the processor runs on the wall clock: the ticket must not be from its future
+    runtime, _ = rules_runtime(db, datetime.now(tz=UTC))
+    try:
+        deadline = time.monotonic() + 20
+        source = runtime.projections.source
+        while processor_position(source, "automation:rules") is None:
+            # history before the processor's first run is never re-triggered
+            assert time.monotonic() < deadline, "the processor did not start"
+            time.sleep(0.1)
+        ticket_id = open_ticket(runtime, title="Password reset")
+        while time.monotonic() < deadline and not ticket(runtime, ticket_id).queue:
+            time.sleep(0.1)
+        routed = ticket(runtime, ticket_id).queue
+    finally:
+        runtime.close()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+
+    assert routed == "access-management", err
+    assert process.returncode == 0, err
+    assert "rules automation running (1 threads)" in out

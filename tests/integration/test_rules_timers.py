@@ -20,6 +20,7 @@ from ticketing.aggregates.envelope import Actor
 from ticketing.aggregates.ticket import Ticket
 from ticketing.automation.scheduler import Scheduler
 from ticketing.commands.service import CommandContext
+from ticketing.rules.sla import SlaProvider
 from ticketing.rules.timers import TIMERS_LOCK, TimeRules
 from ticketing.rules.view import SourceReader
 from ticketing.rules.webhooks import OutboxSink, list_outbox
@@ -139,3 +140,7 @@ def test_sla_thresholds_come_from_the_sla_provider(
     assert [(h.rule_id, h.name, h.status) for h in hooks] == [
         ("SLA-80", "notify-queue-lead", "pending")
     ]
+
+
+def test_the_fake_provider_has_the_sla_engines_shape() -> None:
+    assert isinstance(FakeSla(), SlaProvider)

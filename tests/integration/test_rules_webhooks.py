@@ -220,3 +220,23 @@ def test_the_processor_enqueues_and_never_waits_for_the_endpoint(
     assert payload["ticket"]["number"] == t.number
     assert payload["trigger"]["origin"] == f"{ticket_id}:1"
     assert payload["rule_set_version"] == "hooks-1"
+
+
+def test_the_delivery_thread_delivers_and_stops_on_request(
+    env: tuple[Runtime, SettableClock], server: str
+) -> None:
+    rt, clock = env
+    OutboxSink(rt.engine).enqueue(_request(server))
+    worker = _worker(rt, clock)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop, 0.05))
+
+    thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not list_outbox(rt.engine, "delivered"):
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=10)
+
+    assert not thread.is_alive()
+    assert [r.status for r in list_outbox(rt.engine)] == ["delivered"]

@@ -10,13 +10,14 @@ null and conditions such as ``(sla_percent ?? 0.0) >= 80.0`` do not match.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
 
+@runtime_checkable
 class SlaProvider(Protocol):
     """The SLA engine's answer for one ticket (None: no SLA clock applies)."""
 
