@@ -65,18 +65,28 @@ def _comment(ticket: Ticket, ctx: EventContext) -> None:
 PEOPLE = {"resolve": _resolve, "take": _take, "comment": _comment}
 
 
-def play(script: list[Step], restart_at: int | None = None) -> Sim:
-    """Run ``script``; optionally restart the reactor (fresh state) at a step."""
+def play(
+    script: list[Step], restart_at: int | None = None, cache: int | None = None
+) -> Sim:
+    """Run ``script``; optionally restart the reactor (fresh state) at a step.
+
+    ``cache``: how many tickets the reactor keeps (0: every trigger loads its
+    ticket from the log, as after a restart with more open tickets than that).
+    """
     sim = Sim()
     sim.directory(demo_directory())
     sim.activate(DEFAULT_TEXT, "default-v1")
     reactor = memory_reactor(sim)
+    if cache is not None:
+        reactor.cache_limit = cache
     reactor.warm_up(sim.log.head())
     sim.cursor = sim.log.head()
     opened: list[Any] = []
     for index, (what, arg) in enumerate(script):
         if index == restart_at:
             reactor = memory_reactor(sim)
+            if cache is not None:
+                reactor.cache_limit = cache
             reactor.warm_up(sim.cursor)
         if what == "open":
             opened.append(sim.open(**INTAKE[arg]))
@@ -103,6 +113,14 @@ def fingerprint(sim: Sim) -> list[tuple[Any, ...]]:
 @given(script=steps)
 def test_same_history_and_rules_give_the_same_decisions(script: list[Step]) -> None:
     assert fingerprint(play(script)) == fingerprint(play(script))
+
+
+@settings(deadline=None)
+@given(script=steps)
+def test_tickets_kept_in_memory_or_loaded_give_the_same_decisions(
+    script: list[Step],
+) -> None:
+    assert fingerprint(play(script, cache=0)) == fingerprint(play(script))
 
 
 @settings(deadline=None)

@@ -17,6 +17,7 @@ from ticketing.automation.limits import MAX_CHAIN_DEPTH
 from ticketing.automation.processor import Reaction, event_id
 from ticketing.rules.decide import Plan, plan
 from ticketing.rules.situation import situation_at, trigger_of
+from ticketing.rules.tickets import TicketCache
 from ticketing.rules.view import RulesView
 from ticketing.rules.webhooks import WebhookRequest, delivery_id
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REACTOR_NAME: Final = "rules"
+TICKET_CACHE: Final = 10_000
 PROCESSOR_KEY: Final = f"automation:{REACTOR_NAME}"
 
 #: (ticket id, version) -> the ticket as of that version.
@@ -61,12 +63,18 @@ class RulesReactor:
         self.reader, self.ticket_at, self.matrix = reader, ticket_at, matrix
         self.webhooks, self.sla = webhooks, sla
         self.max_depth = MAX_CHAIN_DEPTH
-        self.view = RulesView(reader, PROCESSOR_KEY)
+        #: How many recently active tickets the view keeps in memory.
+        self.cache_limit = TICKET_CACHE
+        self.view = self._new_view()
         self._dirty = True
+
+    def _new_view(self) -> RulesView:
+        tickets = TicketCache(self.cache_limit)
+        return RulesView(self.reader, PROCESSOR_KEY, tickets=tickets)
 
     def warm_up(self, checkpoint: int) -> None:
         """Fold the log up to the processor's checkpoint (at start, or to recover)."""
-        self.view = RulesView(self.reader, PROCESSOR_KEY)
+        self.view = self._new_view()
         self.view.advance(checkpoint)
         self._dirty = True
         logger.info("rules state folded to position %d", self.view.position)
