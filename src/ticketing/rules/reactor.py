@@ -6,6 +6,11 @@ force at the event's time, evaluates it on the ticket as of that event and
 returns one ``Reaction`` per command to issue. Webhook decisions go to the
 outbox instead (deterministic ids, so re-processing never calls twice).
 Events recorded by imports never get here (the processor skips them).
+
+Unlike the pure reactors the processor's protocol has in mind, this one reads
+the log itself (the processor skips imported events, which still count for
+load and the directory) and writes webhook requests to the outbox; both
+depend on the log only, so its decisions stay a function of the history.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 from ticketing.automation.limits import MAX_CHAIN_DEPTH
 from ticketing.automation.processor import Reaction, event_id
+from ticketing.rules.actions import WebhookAction
 from ticketing.rules.decide import Plan, plan
 from ticketing.rules.situation import situation_at, trigger_of
 from ticketing.rules.tickets import TicketCache
@@ -167,7 +173,9 @@ def webhook_request(
     """The outbox row for a webhook step (``origin``: event id or timer key)."""
     decision = step.decision
     action = decision.action
-    name, url = getattr(action, "name", ""), getattr(action, "url", "")
+    if not isinstance(action, WebhookAction):  # pragma: no cover - caller checks
+        raise TypeError(action)
+    name, url = action.name, action.url
     outbox_id = delivery_id(origin, decision.rule_id)
     facts = situation.facts
     payload: dict[str, Any] = {

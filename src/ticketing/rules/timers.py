@@ -112,7 +112,11 @@ class TimeRules:
         rule_set = self.view.state.timeline.rule_set_at(now)
         if rule_set is None:
             return []
-        anchors = self._anchors_of(rule_set, changed)
+        if self._anchors is None or self._anchors[0] != rule_set.digest:
+            # another rule set: other instants matter for every open ticket
+            self._anchors = (rule_set.digest, Anchors.of(rule_set))
+            changed = set(self.view.state.tickets)
+        anchors = self._anchors[1]
         for ticket_id in changed & self.view.state.tickets.keys():
             self._schedule(ticket_id, anchors, after=self._checked.get(ticket_id))
         found: list[Due] = []
@@ -123,12 +127,6 @@ class TimeRules:
             del self._next[ticket_id]
             found.extend(self._evaluate(ticket_id, rule_set, anchors, now))
         return found
-
-    def _anchors_of(self, rule_set: RuleSet, changed: set[UUID]) -> Anchors:
-        if self._anchors is None or self._anchors[0] != rule_set.digest:
-            self._anchors = (rule_set.digest, Anchors.of(rule_set))
-            changed |= self.view.state.tickets.keys()  # new rules: reschedule all
-        return self._anchors[1]
 
     def moments(self, ticket_id: UUID, track: TicketTrack, a: Anchors) -> list[Moment]:
         """Every instant at which this ticket's time rules may change their mind."""
