@@ -171,6 +171,11 @@ def _print_preview(report: PreviewReport, limit: int) -> None:
         f"{report.halted}; rule failures: {report.failures}; webhook calls: "
         f"{report.webhooks}"
     )
+    if report.not_comparable:
+        typer.echo(
+            f"not comparable: {report.not_comparable} (the decision in force was "
+            "refused when executed: a person had changed the ticket first)"
+        )
     shown: list[str] = []
     for d in report.differences:
         if d.number not in shown:

@@ -174,16 +174,25 @@ def _rules_of_plan(candidate: Plan | None) -> dict[str, str]:
     }
 
 
-def _rules_of_events(events: Sequence[LogEvent]) -> dict[str, str]:
-    kinds = {
-        Ticket.Routed: "route",
-        Ticket.PriorityChanged: "priority",
-        Ticket.Assigned: "assign",
-        Ticket.Tagged: "tag",
-        Ticket.Escalated: "escalate",
-    }
+_EVENT_KIND: Final[dict[type, str]] = {
+    Ticket.Routed: "route",
+    Ticket.PriorityChanged: "priority",
+    Ticket.Assigned: "assign",
+    Ticket.Tagged: "tag",
+    Ticket.Escalated: "escalate",
+}
+
+
+def applied_kinds(events: Sequence[LogEvent]) -> set[str]:
+    """The reported kinds that recorded automated events changed."""
     return {
-        kinds[type(log.event)]: log.event.meta.rule_id
+        _EVENT_KIND[type(log.event)] for log in events if type(log.event) in _EVENT_KIND
+    }
+
+
+def _rules_of_events(events: Sequence[LogEvent]) -> dict[str, str]:
+    return {
+        _EVENT_KIND[type(log.event)]: log.event.meta.rule_id
         for log in events
-        if type(log.event) in kinds
+        if type(log.event) in _EVENT_KIND
     }

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.automation.limits import MAX_CHAIN_DEPTH
-from ticketing.rules.compare import KINDS, decided_changes, diverge
+from ticketing.rules.compare import (
+    KINDS,
+    applied_kinds,
+    decided_changes,
+    diverge,
+)
 from ticketing.rules.decide import plan
 from ticketing.rules.reactor import PROCESSOR_KEY
 from ticketing.rules.situation import situation_at, trigger_of
@@ -28,6 +33,8 @@ from ticketing.rules.tickets import TicketCache
 from ticketing.rules.view import RulesView
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ticketing.policies.priority import PriorityMatrix
     from ticketing.projections.base import LogEvent
     from ticketing.rules.decide import Plan
@@ -75,6 +82,7 @@ class PreviewReport:
     trigger_points: int = 0
     imported_skipped: int = 0
     halted: int = 0
+    not_comparable: int = 0
     failures: int = 0
     webhooks: int = 0
     in_force: Counter[str] = field(default_factory=Counter)
@@ -103,6 +111,7 @@ class PreviewReport:
                 "trigger_points": self.trigger_points,
                 "imported_skipped": self.imported_skipped,
                 "halted_by_depth": self.halted,
+                "not_comparable": self.not_comparable,
                 "rule_failures": self.failures,
                 "candidate_webhook_calls": self.webhooks,
                 "in_force": dict(self.in_force),
@@ -188,10 +197,16 @@ class _Replay:
         actual = (view.effects or {}).pop((log.originator_id, log.version), [])
         divergences = diverge(situation.facts, None if halted else decided, actual)
         if divergences and not imported:
-            # a decision the rule set in force made too is no difference, even
-            # if its command was refused when executed (the ticket moved on)
-            same = self.same_as_in_force(log, ticket, None if halted else decided)
-            divergences = [d for d in divergences if d.kind not in same]
+            # the same decision as the rule set in force is no difference; and
+            # where its decision was refused when executed (a person changed
+            # the ticket first), what the candidate's would have met is unknown
+            same, refused = self.judged_by_in_force(
+                log, ticket, None if halted else decided, actual
+            )
+            report.not_comparable += sum(
+                1 for d in divergences if d.kind in refused - same
+            )
+            divergences = [d for d in divergences if d.kind not in same | refused]
         for d in divergences:
             report.differences.append(
                 Difference(
@@ -211,17 +226,24 @@ class _Replay:
                 )
             )
 
-    def same_as_in_force(
-        self, log: LogEvent, ticket: Ticket, candidate: Plan | None
-    ) -> set[str]:
-        """The kinds the candidate decided exactly as the rule set in force did."""
+    def judged_by_in_force(
+        self,
+        log: LogEvent,
+        ticket: Ticket,
+        candidate: Plan | None,
+        actual: Sequence[LogEvent],
+    ) -> tuple[set[str], set[str]]:
+        """Kinds decided as the rule set in force did there, and kinds where
+        its decision was not applied (refused when executed)."""
         rule_set = self.view.state.timeline.rule_set_at(log.event.timestamp)
         if rule_set is None:
-            return set()
+            return set(), set()
         situation = situation_at(self.view, log, ticket, rule_set)
         limit = min(MAX_CHAIN_DEPTH, rule_set.max_chain_depth)
         in_force = None
         if situation.depth < limit:
             in_force = plan(rule_set, situation, self.matrix)
         mine, theirs = decided_changes(candidate), decided_changes(in_force)
-        return {kind for kind in KINDS if mine.get(kind) == theirs.get(kind)}
+        same = {kind for kind in KINDS if mine.get(kind) == theirs.get(kind)}
+        refused = set(theirs) - applied_kinds(actual)
+        return same, refused
