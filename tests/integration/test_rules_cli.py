@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.db_digest import DatabaseDigest, database_digest
 from tests.support.rules_fixtures import DEMO_DIRECTORY
 from tests.support.rules_runtime import (
     DEFAULT_RULES,
@@ -24,6 +25,8 @@ from tests.support.rules_runtime import (
 )
 from ticketing.automation.processor import processor_position
 from ticketing.cli import app
+from ticketing.runtime import build_runtime
+from ticketing.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +34,14 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def _digest(db: str) -> DatabaseDigest:
+    runtime = build_runtime(Settings(db_url=db))
+    try:
+        return database_digest(runtime)
+    finally:
+        runtime.close()
 
 
 def cli(db: str, *args: str) -> tuple[int, str, str]:
@@ -114,8 +125,10 @@ def test_activate_show_preview_and_webhooks(db: str, tmp_path: Path) -> None:
     shown = json.loads(out)
     assert shown["in_force"] == "default-v1"
     assert shown["activations"][0]["actor"] == "ops-jane"
+    before = _digest(db)
     code, out, _ = cli(db, "rules", "preview", "--rules", str(candidate), "--json")
     assert code == 0
+    assert _digest(db) == before  # the command wrote nothing
     report = json.loads(out)
     assert report["counterfactual"] is True
     assert report["summary"]["differences_by_kind"] == {"route": 2}
