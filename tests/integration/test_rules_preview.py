@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
@@ -34,17 +35,19 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
-IMPORTED: dict[str, UUID] = {}
+@dataclass(frozen=True)
+class History:
+    runtime: Runtime
+    imported: UUID
 
 
 @pytest.fixture
-def history(db_url: str) -> Iterator[Runtime]:
+def history(db_url: str) -> Iterator[History]:
     runtime, clock = rules_runtime(db_url)
     seed_directory(runtime)
     activate_default(runtime)
     build_history(runtime, clock, threading.Event())
-    IMPORTED["id"] = _imported_ticket(runtime, clock)
-    yield runtime
+    yield History(runtime, _imported_ticket(runtime, clock))
     runtime.close()
 
 
@@ -58,14 +61,15 @@ def _imported_ticket(runtime: Runtime, clock: SettableClock) -> UUID:
     )
 
 
-def _preview(runtime: Runtime, text: str, **options: bool) -> PreviewReport:
+def _preview(history: History, text: str, **options: bool) -> PreviewReport:
+    runtime = history.runtime
     reader = SourceReader(runtime.projections.source)
     candidate = parse_rule_set(text, "candidate.toml", current_directory(reader))
     return preview(reader, candidate, runtime.service.matrix, **options)
 
 
 def test_previewing_the_rule_set_that_ran_finds_no_difference(
-    history: Runtime,
+    history: History,
 ) -> None:
     report = _preview(history, DEFAULT_RULES.read_text("utf-8"))
 
@@ -77,7 +81,7 @@ def test_previewing_the_rule_set_that_ran_finds_no_difference(
 
 
 def test_a_different_routing_is_reported_per_ticket_as_a_counterfactual(
-    history: Runtime,
+    history: History,
 ) -> None:
     text = DEFAULT_RULES.read_text("utf-8").replace(
         'route = { queue = "network", group = "network-l2" }',
@@ -98,10 +102,10 @@ def test_a_different_routing_is_reported_per_ticket_as_a_counterfactual(
     assert "COUNTERFACTUAL" in report.as_json()["note"]
 
 
-def test_imported_history_can_be_previewed_on_request(history: Runtime) -> None:
+def test_imported_history_can_be_previewed_on_request(history: History) -> None:
     report = _preview(history, DEFAULT_RULES.read_text("utf-8"), include_imports=True)
 
-    imported = [d for d in report.differences if d.ticket_id == str(IMPORTED["id"])]
+    imported = [d for d in report.differences if d.ticket_id == str(history.imported)]
     assert report.imported_skipped == 0
     assert {d.kind for d in imported} == {"route"}
     assert imported[0].text == (
@@ -110,14 +114,15 @@ def test_imported_history_can_be_previewed_on_request(history: Runtime) -> None:
     )
 
 
-def test_preview_writes_nothing(history: Runtime) -> None:
-    catch_up_projections(history)
-    before = database_digest(history)
+def test_preview_writes_nothing(history: History) -> None:
+    catch_up_projections(history.runtime)
+    before = database_digest(history.runtime)
     text = DEFAULT_RULES.read_text("utf-8").replace("urgency = 1 }", "urgency = 2 }")
 
     report = _preview(history, text)
 
     assert report.trigger_points > 0
-    assert database_digest(history) == before
-    assert before.rows["ticketing_events"] == history.projections.source.head()
+    assert database_digest(history.runtime) == before
+    head = history.runtime.projections.source.head()
+    assert before.rows["ticketing_events"] == head
     assert any(name.startswith("pv_") for name in before.rows)

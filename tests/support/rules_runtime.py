@@ -92,10 +92,6 @@ def open_ticket(
     return runtime.service.execute(m.OpenTicket(**values), ctx).aggregate_id  # type: ignore[arg-type]
 
 
-def runner(runtime: Runtime, stop: threading.Event) -> RulesRunner:
-    return RulesRunner(runtime, stop)
-
-
 def ticket(runtime: Runtime, ticket_id: UUID) -> Ticket:
     return runtime.service.load(ticket_id)
 
