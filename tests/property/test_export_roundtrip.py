@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.property, pytest.mark.integration]
 
 # Any text a command accepts: everything but NUL and lone surrogates (refused).
-storable = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+storable = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 texts = st.text(storable, min_size=1, max_size=30).filter(lambda s: s.strip() != "")
 names = st.from_regex(r"[a-z][a-z0-9_-]{0,11}", fullmatch=True)
 levels = st.integers(min_value=1, max_value=3)

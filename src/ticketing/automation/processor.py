@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from ticketing.aggregates.envelope import Actor
 from ticketing.aggregates.ticket import Ticket
+from ticketing.automation.limits import MAX_CHAIN_DEPTH
 from ticketing.commands.messages import RecordAutomationHalt
 from ticketing.commands.service import CommandContext
 from ticketing.errors import DomainError, NotFoundError
@@ -41,13 +42,17 @@ logger = logging.getLogger(__name__)
 
 AUTOMATION_ACTOR: Final = Actor(id="automation", role="automation", kind="system")
 
-#: Automated steps allowed in one causal chain before automation stops.
-MAX_CHAIN_DEPTH: Final = 5
+__all__ = ["MAX_CHAIN_DEPTH", "AutomationProcessor", "Reaction", "Reactor"]
 
 
 def event_id(log: LogEvent) -> str:
     """Stable id of a stored event, used as causation id: ``<aggregate>:<version>``."""
     return f"{log.originator_id}:{log.version}"
+
+
+def reaction_command_id(key: str, trigger_id: str, rule_id: str, action: str) -> str:
+    """The command id of a reaction: the same trigger and rule always give it."""
+    return str(uuid.uuid5(NAMESPACE, f"{key}:{trigger_id}:{rule_id}:{action}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,8 @@ class Reaction:
     rule_id: str
     rule_set_version: str
     action: str
+    #: The deciding rule set's own chain bound, when tighter than the processor's.
+    max_depth: int | None = None
 
 
 class Reactor(Protocol):
@@ -134,12 +141,18 @@ class AutomationProcessor:
         ):
             return
         reactions = self.reactor.react(log)
-        if reactions and meta.depth >= self.max_depth:
+        limit = self.depth_limit(reactions)
+        if reactions and meta.depth >= limit:
             for r in reactions:
-                self._halted(log, r)
+                self._halted(log, r, limit)
             return
         for reaction in reactions:
             self._execute(log, reaction)
+
+    def depth_limit(self, reactions: Sequence[Reaction]) -> int:
+        """The processor's bound, or a deciding rule set's tighter one."""
+        tighter = [r.max_depth for r in reactions if r.max_depth is not None]
+        return min([self.max_depth, *tighter])
 
     def _context(self, log: LogEvent, reaction: Reaction) -> CommandContext:
         meta = log.event.meta
@@ -154,8 +167,10 @@ class AutomationProcessor:
         )
 
     def _execute(self, log: LogEvent, reaction: Reaction) -> None:
-        key = f"{self.key}:{event_id(log)}:{reaction.rule_id}:{reaction.action}"
-        command = replace(reaction.command, command_id=str(uuid.uuid5(NAMESPACE, key)))
+        command_id = reaction_command_id(
+            self.key, event_id(log), reaction.rule_id, reaction.action
+        )
+        command = replace(reaction.command, command_id=command_id)
         try:
             result = self.service.execute(command, self._context(log, reaction))
         except (DomainError, NotFoundError) as exc:
@@ -164,11 +179,11 @@ class AutomationProcessor:
             return
         self._note(log, reaction, "replayed" if result.replayed else "applied")
 
-    def _halted(self, log: LogEvent, reaction: Reaction) -> None:
+    def _halted(self, log: LogEvent, reaction: Reaction, limit: int) -> None:
         """Refuse to go deeper, and record that on the ticket (visible to all)."""
         detail = (
             f"automation chain reached depth {log.event.meta.depth} "
-            f"(limit {self.max_depth}); {reaction.action} by {reaction.rule_id} "
+            f"(limit {limit}); {reaction.action} by {reaction.rule_id} "
             "not applied"
         )
         logger.error("%s at position %s: %s", self.key, log.position, detail)

@@ -78,6 +78,8 @@ class Scheduler:
     clock: Clock
     sources: list[TimerSource]
     tick_seconds: float = TICK_SECONDS
+    #: One active scheduler per lock name and database (others stand by).
+    lock_name: str = SCHEDULER_LOCK
     stop: threading.Event = field(default_factory=threading.Event)
     fired: list[Fired] = field(default_factory=list)
 
@@ -87,7 +89,7 @@ class Scheduler:
 
     def tick(self) -> list[Fired]:
         """One pass: fire every due timer once. Returns what happened."""
-        if not self._lock.try_acquire(SCHEDULER_LOCK):
+        if not self._lock.try_acquire(self.lock_name):
             return []
         now = self.clock.now()
         results: list[Fired] = []
@@ -138,7 +140,7 @@ class Scheduler:
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(
-            target=self.run_forever, name="scheduler", daemon=True
+            target=self.run_forever, name=self.lock_name, daemon=True
         )
         thread.start()
         return thread

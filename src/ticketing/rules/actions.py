@@ -8,6 +8,7 @@ strategy picks the agent, tag -> TagTicket, escalate -> EscalateTicket) except
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeAlias, get_args
 from urllib.parse import urlsplit
@@ -169,7 +170,12 @@ def _known_group(group: str | None, key: str, d: Directory, p: _Problems) -> Non
 def _route(raw: dict[str, Any], d: Directory, p: _Problems) -> Action:
     queue = _name(raw, "queue", p, required=True)
     if queue is not None and queue not in d.queues:
-        p.add("queue", f"unknown queue {queue!r}")
+        close = difflib.get_close_matches(queue, sorted(d.queues), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        p.add(
+            "queue",
+            f"unknown queue {queue!r} ({hint}declare queues in queues = [...])",
+        )
     group = _name(raw, "group", p, required=False)
     _known_group(group, "group", d, p)
     return RouteAction(queue or "", group)

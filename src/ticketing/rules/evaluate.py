@@ -36,11 +36,11 @@ def evaluate(
 ) -> Evaluation:
     """The decisions of ``rule_set`` for ``facts`` at ``now``.
 
-    ``depth`` is the chain depth of the triggering event: 0 when a person, an
+    ``depth`` is the chain depth of the triggering event (0 when a person, an
     import, the system or the scheduler caused it; n + 1 when a rule's action,
-    itself decided at depth n, caused it. At ``depth >= max_chain_depth`` no
-    rule is evaluated and ``depth_exceeded`` is set, so rule chains that would
-    loop stop after ``max_chain_depth`` rounds.
+    itself decided at depth n, caused it). It is recorded in the result; the
+    automation processor refuses to execute decisions at or beyond its bound
+    (``min(processor bound, rule_set.max_chain_depth)``) and records the halt.
     """
     if now.tzinfo is None:
         msg = "now must be timezone-aware"
@@ -52,8 +52,6 @@ def evaluate(
         msg = f"depth must be >= 0, got {depth}"
         raise ValueError(msg)
     version = rule_set.version
-    if depth >= rule_set.max_chain_depth:
-        return Evaluation(version, trigger, depth, (), depth_exceeded=True)
     record = fact_record(facts, now)
     decided: dict[ActionKind, Decision] = {}
     failures: list[RuleFailure] = []

@@ -21,10 +21,13 @@ from rule_engine import DataType, errors
 from rule_engine.ast import (
     ComparisonExpression,
     ContainsExpression,
+    DatetimeExpression,
     ExpressionBase,
+    FloatExpression,
     LogicExpression,
     SymbolExpression,
     TernaryExpression,
+    TimedeltaExpression,
     UnaryExpression,
 )
 from rule_engine.ast.binary.comparison import (
@@ -36,7 +39,7 @@ from ticketing.rules.fields import FIELDS, FieldKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from ticketing.rules.facts import TicketFacts
 
@@ -107,6 +110,55 @@ def compile_condition(text: str) -> Condition:
         raise _explain(exc, text) from None
     _check_strict(compiled.statement.expression, text, top=True)
     return Condition(text=text, compiled=compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class Literals:
+    """What a condition names: fields, duration and date-time literals, and the
+    numbers each field is compared with (``sla_percent >= 80`` gives
+    ``("sla_percent", 80.0)``). Time rules use them to know when a condition
+    can change its mind.
+    """
+
+    fields: frozenset[str]
+    durations: frozenset[timedelta]
+    instants: frozenset[datetime]
+    thresholds: frozenset[tuple[str, float]]
+
+
+def condition_literals(condition: Condition) -> Literals:
+    """The fields and literals of a compiled condition."""
+    fields: set[str] = set()
+    durations: set[timedelta] = set()
+    instants: set[datetime] = set()
+    thresholds: set[tuple[str, float]] = set()
+    for node in _walk(condition.compiled.statement.expression):
+        if isinstance(node, SymbolExpression) and node.scope != "built-in":
+            fields.add(node.name)
+        elif isinstance(node, TimedeltaExpression):
+            durations.add(node.value)
+        elif isinstance(node, DatetimeExpression):
+            instants.add(node.value)
+        elif isinstance(node, ComparisonExpression):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(other, FloatExpression):
+                    thresholds |= {
+                        (n.name, float(other.value))
+                        for n in _walk(side)
+                        if isinstance(n, SymbolExpression)
+                    }
+    return Literals(
+        frozenset(fields),
+        frozenset(durations),
+        frozenset(instants),
+        frozenset(thresholds),
+    )
+
+
+def _walk(node: ExpressionBase) -> Iterator[ExpressionBase]:
+    yield node
+    for child in _children(node):
+        yield from _walk(child)
 
 
 def fact_record(facts: TicketFacts, now: datetime) -> dict[str, object]:

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -41,7 +42,9 @@ DATA_DIR: Final = Path(__file__).parent.parent / "policies" / "data" / "rules"
 DEFAULT_RULE_SET_VERSION: Final = "default-v1"
 DESCRIPTION_MAX: Final = 500
 _RULE_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_TOP_KEYS: Final = frozenset({"version", "description", "max_chain_depth", RULE_TABLE})
+_TOP_KEYS: Final = frozenset(
+    {"version", "description", "max_chain_depth", "queues", RULE_TABLE}
+)
 _RULE_KEYS: Final = frozenset({"id", "description", "on", "when", *ACTION_KINDS})
 _TOML_POSITION: Final = re.compile(r"\(at line (\d+), column \d+\)")
 
@@ -136,12 +139,24 @@ class _Checker:
         if not 1 <= depth <= MAX_CHAIN_DEPTH_LIMIT:
             reason = f"must be a whole number from 1 to {MAX_CHAIN_DEPTH_LIMIT}"
             self.top_problem("max_chain_depth", reason)
+        queues = self.queues(raw.get("queues", []))
+        self.directory = replace(self.directory, queues=self.directory.queues | queues)
         rules = self.rules(raw.get(RULE_TABLE))
         if self.problems:
             return None
         return RuleSet(
-            str(version), str(description), self.source, digest, depth, rules
+            str(version), str(description), self.source, digest, depth, rules, queues
         )
+
+    def queues(self, raw: object) -> frozenset[str]:
+        """The queues the file declares: distinct names, usable by its routes."""
+        if not isinstance(raw, list) or any(check_name(q) for q in raw):
+            self.top_problem("queues", "a list of queue names is required")
+            return frozenset()
+        duplicates = sorted({q for q in raw if raw.count(q) > 1})
+        if duplicates:
+            self.top_problem("queues", f"declared twice: {', '.join(duplicates)}")
+        return frozenset(raw)
 
     def rules(self, raw: object) -> tuple[Rule, ...]:
         if not isinstance(raw, list) or not raw:

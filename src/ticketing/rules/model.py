@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
+from ticketing.automation.limits import MAX_CHAIN_DEPTH
 from ticketing.rules.actions import Action, ActionKind, action_params
 
 if TYPE_CHECKING:
@@ -16,9 +17,10 @@ Trigger = Literal["opened", "changed", "time"]
 TRIGGERS: Final[tuple[Trigger, ...]] = get_args(Trigger)
 #: Rules without ``on`` act when a ticket is opened, and only then.
 DEFAULT_TRIGGERS: Final[frozenset[Trigger]] = frozenset({"opened"})
-#: How many rounds of rule-made changes may follow one outside change.
-DEFAULT_MAX_CHAIN_DEPTH: Final = 3
-MAX_CHAIN_DEPTH_LIMIT: Final = 10
+#: How many rounds of rule-made changes may follow one outside change: the
+#: automation processor's bound; a rule set may only ask for a tighter one.
+DEFAULT_MAX_CHAIN_DEPTH: Final = MAX_CHAIN_DEPTH
+MAX_CHAIN_DEPTH_LIMIT: Final = MAX_CHAIN_DEPTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,12 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """A published (or candidate) rule set; ``digest`` is the SHA-256 of its text."""
+    """A published (or candidate) rule set; ``digest`` is the SHA-256 of its text.
+
+    ``queues`` are the queues the file declares (its routes may use these and
+    the directory's); ``max_chain_depth`` feeds the automation processor's
+    loop bound (it can only tighten it).
+    """
 
     version: str
     description: str
@@ -47,6 +54,7 @@ class RuleSet:
     digest: str
     max_chain_depth: int
     rules: tuple[Rule, ...]
+    queues: frozenset[str] = frozenset()
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -76,14 +84,17 @@ class RuleFailure:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """All decisions for one ticket at one instant, at most one per action kind."""
+    """All decisions for one ticket at one instant, at most one per action kind.
+
+    ``depth`` is the chain depth of the triggering event, carried for the
+    runner: the loop bound itself is enforced by the automation processor.
+    """
 
     rule_set_version: str
     trigger: Trigger
     depth: int
     decisions: tuple[Decision, ...]
     failures: tuple[RuleFailure, ...] = ()
-    depth_exceeded: bool = False
 
     def decision(self, kind: ActionKind) -> Decision | None:
         return next((d for d in self.decisions if d.kind == kind), None)

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ticketing.automation.limits import MAX_CHAIN_DEPTH
 from ticketing.errors import PolicyError
 from ticketing.rules import (
     DEFAULT_RULE_SET_VERSION,
+    Directory,
     RouteAction,
     RuleSetError,
     load_rule_file,
@@ -20,8 +22,6 @@ from ticketing.rules import loader as loader_module
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from ticketing.rules import Directory
 
 SOURCE = "candidate.toml"
 Problem = tuple[int, str | None, str, str]
@@ -75,7 +75,8 @@ route = { queue = "service-desk", group = "service-desk-l1" }
         RouteAction("service-desk", "service-desk-l1"),
     )
     assert rule_set.rules[0].triggers == frozenset({"opened"})
-    assert rule_set.max_chain_depth == 3
+    assert rule_set.max_chain_depth == MAX_CHAIN_DEPTH  # the processor's bound
+    assert rule_set.queues == frozenset()
     assert len(rule_set.digest) == 64
     assert rule_set.rule("R2") is rule_set.rules[1]
     assert rule_set.rule("R3") is None
@@ -319,7 +320,7 @@ TOP_PROBLEMS: list[tuple[str, int, str, str]] = [
         '[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
         2,
         "max_chain_depth",
-        "from 1 to 10",
+        "from 1 to 5",
     ),
     (
         'description = "no version"\n[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
@@ -332,7 +333,7 @@ TOP_PROBLEMS: list[tuple[str, int, str, str]] = [
         '[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
         2,
         "max_chain_depth",
-        "from 1 to 10",
+        "from 1 to 5",
     ),
     (
         'version = "v"\nauthor = "me"\n[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
@@ -341,6 +342,26 @@ TOP_PROBLEMS: list[tuple[str, int, str, str]] = [
         "unknown key 'author'",
     ),
     ('version = "v"\n', 1, "rule", "at least one [[rule]]"),
+    (
+        'version = "v"\nmax_chain_depth = 6\n'
+        '[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
+        2,
+        "max_chain_depth",
+        "from 1 to 5",
+    ),
+    (
+        'version = "v"\nqueues = "desk"\n[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
+        2,
+        "queues",
+        "a list of queue names",
+    ),
+    (
+        'version = "v"\nqueues = ["a", "b", "a"]\n'
+        '[[rule]]\nid = "R1"\nwhen = "true"\ntag = "a"',
+        2,
+        "queues",
+        "declared twice: a",
+    ),
     ('version = "v"\n[[rules]]\nid = "R1"', 2, "rules", "did you mean 'rule'?"),
 ]
 
@@ -398,7 +419,7 @@ def test_rejection_error_carries_codes_and_details(directory: Directory) -> None
             "line": 5,
             "rule_id": "R1",
             "field": "route.queue",
-            "reason": "unknown queue 'x'",
+            "reason": "unknown queue 'x' (declare queues in queues = [...])",
         }
     ]
     assert all(p.code == "invalid_policy" for p in error.problems)
@@ -458,7 +479,14 @@ def test_directory_changes_can_invalidate_a_rule_set(directory: Directory) -> No
 
     found = problems_of(text, smaller)
 
-    assert found == [(5, "R1", "route.queue", "unknown queue 'dba'")]
+    assert found == [
+        (
+            5,
+            "R1",
+            "route.queue",
+            "unknown queue 'dba' (declare queues in queues = [...])",
+        )
+    ]
 
 
 def test_rules_written_as_an_inline_array_are_accepted(directory: Directory) -> None:
@@ -473,3 +501,42 @@ def test_a_rule_that_is_not_a_table_is_named_by_position(directory: Directory) -
     found = problems_of('version = "v"\nrule = [1]\n', directory)
 
     assert found == [(2, "#1", "rule", "each rule must be a [[rule]] table")]
+
+
+def test_queues_declared_in_the_file_may_be_routed_to() -> None:
+    text = """version = "q-1"
+queues = ["triage", "night-shift"]
+
+[[rule]]
+id = "R1"
+when = "true"
+route = { queue = "triage" }
+"""
+
+    rule_set = parse_rule_set(text, SOURCE, Directory.of(queues=()))
+
+    assert rule_set.queues == frozenset({"triage", "night-shift"})
+    assert rule_set.rules[0].actions == (RouteAction("triage"),)
+
+
+def test_a_route_to_an_undeclared_queue_is_rejected_with_a_hint() -> None:
+    text = """version = "q-1"
+queues = ["triage", "network"]
+
+[[rule]]
+id = "R1"
+when = "true"
+route = { queue = "netwrk" }
+"""
+
+    found = problems_of(text, Directory.of(queues=()))
+
+    assert found == [
+        (
+            7,
+            "R1",
+            "route.queue",
+            "unknown queue 'netwrk' (did you mean 'network'? "
+            "declare queues in queues = [...])",
+        )
+    ]
