@@ -15,6 +15,8 @@ from ticketing.projections.ticket_state import (
     fold_with_entries,
     public_state,
 )
+from ticketing.store.chain import GENESIS_HASH
+from ticketing.store.chain_scan import content_hash
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,6 +25,35 @@ if TYPE_CHECKING:
     from ticketing.commands.service import TicketService
     from ticketing.projections.catchup import LogSource
     from ticketing.store.records import LogRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """Whether one stored event still matches its hash and its predecessor's."""
+
+    content: bool
+    link: str  # "ok" | "genesis" | "broken"
+
+    @property
+    def verified(self) -> bool:
+        return self.content and self.link != "broken"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": "verified" if self.verified else "tampered",
+            "content": "ok" if self.content else "mismatch",
+            "link": self.link,
+        }
+
+
+def check_record(record: LogRecord, predecessor_hash: str | None) -> ChainCheck:
+    """Recompute ``record``'s hash and compare its link with the row before it."""
+    content = content_hash(record, record.id, record.prev_hash, record.recorded_at)
+    if predecessor_hash is None:
+        link = "genesis" if record.prev_hash == GENESIS_HASH else "broken"
+    else:
+        link = "ok" if predecessor_hash == record.prev_hash else "broken"
+    return ChainCheck(content=content == record.hash, link=link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +67,10 @@ class TicketHistory:
     state: dict[str, Any]
     as_of: datetime | None
     as_of_version: int | None
+    chain: list[ChainCheck]
 
     def as_json(self) -> dict[str, Any]:
+        """The history with, per event, its chain hashes and their verification."""
         return {
             "ticket_id": str(self.ticket_id),
             "number": self.number,
@@ -46,8 +79,13 @@ class TicketHistory:
             "version": len(self.entries),
             "state": self.state,
             "events": [
-                {**e.as_json(), "hash": r.hash, "prev_hash": r.prev_hash}
-                for e, r in zip(self.entries, self.records, strict=True)
+                {
+                    **e.as_json(),
+                    "hash": r.hash,
+                    "prev_hash": r.prev_hash,
+                    "chain": c.as_json(),
+                }
+                for e, r, c in zip(self.entries, self.records, self.chain, strict=True)
             ],
         }
 
@@ -85,11 +123,15 @@ def get_history(
         )
     ticket, entries = fold_with_entries(None, events)
     assert ticket is not None  # noqa: S101 - at least one event folded
+    kept = records[: len(entries)]
+    recorder = source.recorder
+    chain = [check_record(r, recorder.hash_before(r.id)) for r in kept]
     return TicketHistory(
         ticket_id=ticket_id,
         number=ticket.number,
         entries=entries,
-        records=records[: len(entries)],
+        records=kept,
+        chain=chain,
         state=public_state(ticket),
         as_of=as_of,
         as_of_version=version,

@@ -280,6 +280,14 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
             rows = session.connection().execute(query).all()
         return [_log_record(row) for row in rows]
 
+    def hash_before(self, position: int) -> str | None:
+        """The chain hash of the row just before ``position`` (None: first row)."""
+        t = self.table
+        query = select(t.c.hash).where(t.c.id < position).order_by(t.c.id.desc())
+        with self.transaction(commit=False) as session:
+            value = session.connection().execute(query.limit(1)).scalar()
+        return None if value is None else str(value)
+
     def max_notification_id(self) -> int | None:
         with self.transaction(commit=False) as session:
             value = session.connection().execute(select(func.max(self.table.c.id)))
