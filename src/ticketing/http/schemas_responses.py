@@ -106,6 +106,7 @@ AUDIT_EVENT: Final = obj(
         "changes",
         "hash",
         "prev_hash",
+        "chain",
     ],
     ticket_id=UUID_STR,
     version=INT,
@@ -123,6 +124,12 @@ AUDIT_EVENT: Final = obj(
     changes=OBJ,
     hash=STR,
     prev_hash=STR,
+    chain=obj(
+        ["status", "content", "link"],
+        status={"type": "string", "enum": ["verified", "tampered"]},
+        content={"type": "string", "enum": ["ok", "mismatch"]},
+        link={"type": "string", "enum": ["ok", "genesis", "broken"]},
+    ),
 )
 
 _AS_OF: Final[dict[str, Schema]] = {
