@@ -16,20 +16,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
 from ticketing.errors import (
     CheckpointMovedError,
     CorruptEventError,
+    ProjectionError,
     ProjectionHandlerError,
 )
 from ticketing.projections import registry
 from ticketing.projections.base import LogEvent
-from ticketing.store.datastore import read_transaction, write_transaction
+from ticketing.store.datastore import WRITE_OPTION, write_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from eventsourcing.persistence import Mapper
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from ticketing.projections.base import Projection
     from ticketing.store.recorder import TicketingRecorder
@@ -38,6 +41,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The decodable prefix of a page of records, and the first corrupt one."""
+
+    events: list[LogEvent]
+    error: CorruptEventError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +63,28 @@ class LogSource:
         return self.recorder.max_notification_id() or 0
 
     def decode(self, records: Sequence[LogRecord]) -> list[LogEvent]:
+        """Every record as a domain event; CorruptEventError on the first bad one."""
+        decoded = self.decode_prefix(records)
+        if decoded.error is not None:
+            raise decoded.error
+        return decoded.events
+
+    def decode_prefix(self, records: Sequence[LogRecord]) -> Decoded:
+        """Decode up to the first record that cannot be decoded (reported, kept)."""
         events: list[LogEvent] = []
         for record in records:
             try:
                 event = self.mapper.to_domain_event(record)
+                recorded_at = datetime.fromisoformat(record.recorded_at)
             except Exception as exc:
-                raise CorruptEventError(
+                error = CorruptEventError(
                     f"cannot decode event at position {record.id} "
                     f"({record.topic}): {exc}",
                     {"position": record.id, "topic": record.topic, "reason": str(exc)},
-                ) from exc
-            recorded_at = datetime.fromisoformat(record.recorded_at)
+                )
+                return Decoded(events, error)
             events.append(LogEvent(record.id, recorded_at, record.topic, event))
-        return events
+        return Decoded(events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +109,11 @@ def catch_up(
 ) -> int:
     """Process events after the checkpoint up to ``stop`` (default: the head now).
 
-    Returns how many events were applied.
+    Returns how many events were applied. On an undecodable event or a failing
+    handler, the events before it are applied (checkpoint = its position - 1)
+    and the error is raised: the failing event is never skipped.
     """
-    tables = projection.tables(generation.table_prefix)
+    feed = _Feed(source, projection, generation)
     position = generation.position
     head = source.head() if stop is None else stop
     processed = 0
@@ -106,59 +128,109 @@ def catch_up(
         )
         full = len(records) == batch_size
         new_position = records[-1].id if full else head
-        events = source.decode(records)
-        with write_transaction(source.engine) as conn:
-            _apply(projection, conn, tables, events, source)
-            if not registry.advance(
-                conn, generation, position, new_position, len(events)
-            ):
-                raise CheckpointMovedError(
-                    f"checkpoint of {generation.key} g{generation.generation} moved "
-                    f"past {position} under us; batch rolled back",
-                    {"key": generation.key, "position": position},
-                )
-        processed += len(events)
+        decoded = source.decode_prefix(records)
+        if decoded.error is not None:
+            new_position = int(decoded.error.details["position"]) - 1
+        try:
+            feed.commit(decoded.events, position, new_position)
+        except ProjectionHandlerError as exc:
+            feed.commit_prefix(decoded.events, position, exc)
+            raise
+        processed += len(decoded.events)
         position = new_position
         if on_batch is not None:
             elapsed = time.perf_counter() - started
-            on_batch(BatchDone(position, head, len(events), elapsed))
+            on_batch(BatchDone(position, head, len(decoded.events), elapsed))
+        if decoded.error is not None:
+            raise decoded.error
     return processed
 
 
-def _apply(
-    projection: Projection[Any],
-    conn: Any,
-    tables: Any,
-    events: list[LogEvent],
-    source: LogSource,
-) -> None:
-    if not events:
-        return
-    try:
-        projection.apply(conn, tables, events)
-    except Exception as exc:
-        culprit = _find_failing_event(source, projection, tables, events)
-        raise ProjectionHandlerError(
-            f"{projection.key} failed on event at position {culprit.position} "
-            f"({culprit.event_type}): {exc!r}",
-            {
-                "position": culprit.position,
-                "topic": culprit.topic,
-                "ticket_id": str(culprit.originator_id),
-                "version": culprit.version,
-                "reason": repr(exc),
-            },
-        ) from exc
+def is_connection_error(exc: BaseException) -> bool:
+    """A lost or unusable database connection: an interruption, not a handler bug."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _find_failing_event(
-    source: LogSource, projection: Projection[Any], tables: Any, events: list[LogEvent]
-) -> LogEvent:
-    """Re-apply the batch one event at a time (rolled back) to name the culprit."""
-    with read_transaction(source.engine) as conn:
-        for event in events:
-            try:
-                projection.apply(conn, tables, [event])
-            except Exception:
-                return event
-    return events[-1]
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """One generation being fed: where its batches are committed."""
+
+    source: LogSource
+    projection: Projection[Any]
+    generation: registry.Generation
+
+    @property
+    def tables(self) -> Any:
+        return self.projection.tables(self.generation.table_prefix)
+
+    def commit(self, events: list[LogEvent], old: int, new: int) -> None:
+        """Advance the checkpoint (compare-and-set) and apply ``events``, atomically.
+
+        The compare-and-set comes first: a second runner on the same generation
+        blocks on the registry row (PostgreSQL) or the write lock (SQLite), then
+        finds the checkpoint moved and rolls back before writing a single row.
+        """
+        gen = self.generation
+        with write_transaction(self.source.engine) as conn:
+            if not registry.advance(conn, gen, old, new, len(events)):
+                raise CheckpointMovedError(
+                    f"checkpoint of {gen.key} g{gen.generation} moved "
+                    f"past {old} under us; batch rolled back",
+                    {"key": gen.key, "position": old},
+                )
+            self._apply(conn, events)
+
+    def commit_prefix(
+        self, events: list[LogEvent], old: int, exc: ProjectionHandlerError
+    ) -> None:
+        """Apply the events before the failing one: the view stops right before it."""
+        failing = int(exc.details["position"])
+        prefix = [e for e in events if e.position < failing]
+        try:
+            self.commit(prefix, old, failing - 1)
+        except ProjectionError:
+            logger.warning(
+                "%s: could not apply the events before position %s",
+                self.projection.key,
+                failing,
+            )
+
+    def _apply(self, conn: Connection, events: list[LogEvent]) -> None:
+        if not events:
+            return
+        try:
+            self.projection.apply(conn, self.tables, events)
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise
+            culprit = self._find_failing_event(events)
+            raise ProjectionHandlerError(
+                f"{self.projection.key} failed on event at position "
+                f"{culprit.position} ({culprit.event_type}): {exc!r}",
+                {
+                    "position": culprit.position,
+                    "topic": culprit.topic,
+                    "ticket_id": str(culprit.originator_id),
+                    "version": culprit.version,
+                    "reason": repr(exc),
+                },
+            ) from exc
+
+    def _find_failing_event(self, events: list[LogEvent]) -> LogEvent:
+        """Re-apply the batch one event at a time (rolled back) to name the culprit."""
+        with self.source.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin() as tx:
+                try:
+                    for event in events:
+                        try:
+                            self.projection.apply(conn, self.tables, [event])
+                        except Exception as exc:
+                            if is_connection_error(exc):
+                                raise
+                            return event
+                finally:
+                    tx.rollback()
+        return events[-1]

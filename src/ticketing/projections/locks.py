@@ -53,6 +53,11 @@ class PostgresAdvisoryLock:
         self._held: set[str] = set()
 
     def _connection(self) -> Connection:
+        """The lock connection; if it died, its locks are gone: report, then reconnect.
+
+        The error is raised (once) so the runner records an interruption: a
+        standby may have taken over in the meantime. The next call reconnects.
+        """
         if self._conn is not None:
             try:
                 self._conn.execute(text("select 1"))
@@ -62,6 +67,7 @@ class PostgresAdvisoryLock:
                 with contextlib.suppress(Exception):
                     self._conn.close()
                 self._conn = None
+                raise
         if self._conn is None:
             self._conn = self.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"

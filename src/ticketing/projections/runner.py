@@ -52,9 +52,12 @@ class _Slot:
     projection: Projection[Any]
     failed: bool = False
     outdated_logged: bool = False
-    rate: float | None = None
+    standby: bool = False
+    #: monotonic time of the last heartbeat written (0: none yet)
     last_heartbeat: float = 0.0
-    standby_logged: bool = False
+    events_since_heartbeat: int = 0
+    #: interruptions not yet recorded in the registry
+    pending: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,17 +77,16 @@ class ProjectionRunner:
         self._slots = [_Slot(p) for p in self.projections]
         self._lock = lock_for(self.host.engine)
         self._backoff = 0.0
-        self._pending_interruptions: list[str] = []
 
     def run_forever(self) -> None:
-        for projection in self.projections:
-            self.host.ensure_active(projection)
         logger.info("runner %s started for %s", self.runner_id, self._keys())
         try:
             while not self.stop.is_set():
                 processed = self._run_guarded()
                 if processed == 0 and not self.stop.is_set():
                     self.wakeup.wait(self._backoff or self.poll_seconds)
+                    for failure in self.wakeup.take_failures():
+                        self._note_interruption(failure)
         finally:
             self._lock.release_all()
             logger.info("runner %s stopped", self.runner_id)
@@ -103,7 +105,6 @@ class ProjectionRunner:
 
     def run_once(self) -> int:
         """One pass over every projection; returns events applied."""
-        self._flush_interruptions()
         total = 0
         for slot in self._slots:
             if self.stop.is_set():
@@ -111,17 +112,24 @@ class ProjectionRunner:
             if not self._lock.try_acquire(slot.projection.key):
                 self._standby(slot)
                 continue
+            if slot.standby:
+                logger.info("%s: lock acquired; taking over", slot.projection.key)
+                slot.standby = False
+            self._flush_interruptions(slot)
             if not slot.failed:
                 total += self._catch_up(slot)
             self._heartbeat(slot)
         return total
 
     def _standby(self, slot: _Slot) -> None:
-        if not slot.standby_logged:
+        # another runner is active: this runner's interruptions are not the
+        # projection's, so they are not recorded against it
+        slot.pending.clear()
+        if not slot.standby:
             logger.info(
                 "%s: another runner is active; standing by", slot.projection.key
             )
-            slot.standby_logged = True
+            slot.standby = True
 
     def _catch_up(self, slot: _Slot) -> int:
         projection = slot.projection
@@ -140,8 +148,7 @@ class ProjectionRunner:
             return 0
 
         def on_batch(done: BatchDone) -> None:
-            if done.seconds > 0 and done.events:
-                slot.rate = done.events / done.seconds
+            slot.events_since_heartbeat += done.events
             self._heartbeat(slot)
 
         try:
@@ -186,14 +193,17 @@ class ProjectionRunner:
 
     def _heartbeat(self, slot: _Slot) -> None:
         now = time.monotonic()
-        if now - slot.last_heartbeat < self.heartbeat_seconds:
+        window = now - slot.last_heartbeat
+        if window < self.heartbeat_seconds:
             return
-        slot.last_heartbeat = now
+        # recent events/s: applied since the previous heartbeat, over that window
+        rate = slot.events_since_heartbeat / window if slot.last_heartbeat else None
+        slot.last_heartbeat, slot.events_since_heartbeat = now, 0
         gen = self._active(slot.projection)
         values: dict[str, Any] = {
             "heartbeat_at": self.host.clock.now(),
             "runner_id": self.runner_id,
-            "rate": slot.rate,
+            "rate": rate,
         }
         if not slot.failed and gen.error_message is not None:
             # a fresh start retries a projection that failed before
@@ -209,27 +219,28 @@ class ProjectionRunner:
         logger.warning(
             "runner interrupted (%s); retrying in %.1fs", message, self._backoff
         )
-        self._pending_interruptions.append(message)
+        self._note_interruption(message)
 
-    def _flush_interruptions(self) -> None:
-        """Record interruptions once the database answers again."""
-        if not self._pending_interruptions:
+    def _note_interruption(self, message: str) -> None:
+        for slot in self._slots:
+            slot.pending.append(message)
+
+    def _flush_interruptions(self, slot: _Slot) -> None:
+        """Record interruptions once the database answers and the lock is ours."""
+        if not slot.pending:
             return
-        message = self._pending_interruptions[-1]
-        count = len(self._pending_interruptions)
         with write_transaction(self.host.engine) as conn:
-            for projection in self.projections:
-                gen = registry.get_active(conn, projection.key)
-                if gen is not None and self._lock.holds(projection.key):
-                    for _ in range(count):
-                        registry.record_interruption(
-                            conn,
-                            gen.key,
-                            gen.generation,
-                            message,
-                            self.host.clock.now(),
-                        )
-        self._pending_interruptions.clear()
+            gen = registry.get_active(conn, slot.projection.key)
+            if gen is not None:
+                registry.record_interruption(
+                    conn,
+                    gen.key,
+                    gen.generation,
+                    slot.pending[-1],
+                    self.host.clock.now(),
+                    count=len(slot.pending),
+                )
+        slot.pending.clear()
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(

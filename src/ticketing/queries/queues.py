@@ -109,9 +109,12 @@ def _decode_cursor(cursor: str, sort: tuple[tuple[str, bool], ...]) -> list[Any]
     for (name, _), value in zip(sort, values, strict=True):
         if name.endswith("_at"):
             try:
-                out.append(datetime.fromisoformat(str(value)))
+                instant = datetime.fromisoformat(str(value))
             except ValueError:
                 raise bad from None
+            if instant.tzinfo is None:
+                raise bad
+            out.append(instant)
         elif not isinstance(value, str):
             raise bad
         else:
