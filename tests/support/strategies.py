@@ -10,6 +10,7 @@ helpdesk's rejected clicks would be.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -222,3 +223,49 @@ def run_steps(
         if step.command == "open_ticket":
             played.opened.append(result.ticket_id)
     return played
+
+
+def scripted_steps(tickets: int, seed: int = 0) -> list[Step]:
+    """A deterministic, busy history: every ticket is opened then worked on.
+
+    About a dozen accepted events per ticket (routing, reassignment, holds,
+    comments, a reopen now and then), interleaved across tickets.
+    """
+    rng = random.Random(seed)  # noqa: S311 - deterministic test data
+    out: list[Step] = []
+    life = (
+        ("route_ticket", lambda: {"queue": rng.choice(QUEUES), "group": "l1"}),
+        ("assign_ticket", lambda: {"agent_id": rng.choice(AGENTS), "group": None}),
+        ("add_comment", lambda: {"body": "looking into it"}),
+        ("put_on_hold", lambda: {"reason": rng.choice(HOLD_REASONS)}),
+        ("resume_ticket", dict),
+        ("route_ticket", lambda: {"queue": rng.choice(QUEUES), "group": "l2"}),
+        ("change_priority", lambda: {"impact": rng.randint(1, 3), "urgency": 1}),
+        ("escalate_ticket", lambda: {"reason": "customer impact"}),
+        ("resolve_ticket", lambda: {"resolution_code": "fixed"}),
+        ("reopen_ticket", lambda: {"reason": "still broken"}),
+        ("resolve_ticket", lambda: {"resolution_code": "fixed"}),
+        ("close_ticket", dict),
+    )
+    stage = [0] * tickets
+    for i in range(tickets):
+        out.append(
+            Step(
+                "open_ticket",
+                {
+                    "type": "incident",
+                    "title": f"Ticket {i}",
+                    "impact": rng.randint(1, 3),
+                    "urgency": rng.randint(1, 3),
+                    "requester_id": "dave",
+                },
+                minutes=rng.randint(0, 30),
+            )
+        )
+        for _ in range(rng.randint(5, 12)):
+            j = rng.randrange(i + 1)
+            if stage[j] < len(life):
+                command, args = life[stage[j]]
+                stage[j] += 1
+                out.append(Step(command, args(), ticket=j, minutes=rng.randint(0, 20)))
+    return out
