@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from eventsourcing.persistence import Mapper
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
 
     from ticketing.projections.base import Projection
     from ticketing.store.recorder import TicketingRecorder
@@ -171,16 +171,26 @@ class _Feed:
         The compare-and-set comes first: a second runner on the same generation
         blocks on the registry row (PostgreSQL) or the write lock (SQLite), then
         finds the checkpoint moved and rolls back before writing a single row.
+        A handler error rolls the whole batch back; only then is the failing
+        event looked for (in a transaction of its own, also rolled back).
         """
         gen = self.generation
-        with write_transaction(self.source.engine) as conn:
-            if not registry.advance(conn, gen, old, new, len(events)):
-                raise CheckpointMovedError(
-                    f"checkpoint of {gen.key} g{gen.generation} moved "
-                    f"past {old} under us; batch rolled back",
-                    {"key": gen.key, "position": old},
-                )
-            self._apply(conn, events)
+        applying = False
+        try:
+            with write_transaction(self.source.engine) as conn:
+                if not registry.advance(conn, gen, old, new, len(events)):
+                    raise CheckpointMovedError(
+                        f"checkpoint of {gen.key} g{gen.generation} moved "
+                        f"past {old} under us; batch rolled back",
+                        {"key": gen.key, "position": old},
+                    )
+                applying = True
+                if events:
+                    self.projection.apply(conn, self.tables, events)
+        except Exception as exc:
+            if not applying or is_connection_error(exc):
+                raise
+            raise self._handler_error(events, exc) from exc
 
     def commit_prefix(
         self, events: list[LogEvent], old: int, exc: ProjectionHandlerError
@@ -197,26 +207,21 @@ class _Feed:
                 failing,
             )
 
-    def _apply(self, conn: Connection, events: list[LogEvent]) -> None:
-        if not events:
-            return
-        try:
-            self.projection.apply(conn, self.tables, events)
-        except Exception as exc:
-            if is_connection_error(exc):
-                raise
-            culprit = self._find_failing_event(events)
-            raise ProjectionHandlerError(
-                f"{self.projection.key} failed on event at position "
-                f"{culprit.position} ({culprit.event_type}): {exc!r}",
-                {
-                    "position": culprit.position,
-                    "topic": culprit.topic,
-                    "ticket_id": str(culprit.originator_id),
-                    "version": culprit.version,
-                    "reason": repr(exc),
-                },
-            ) from exc
+    def _handler_error(
+        self, events: list[LogEvent], exc: Exception
+    ) -> ProjectionHandlerError:
+        culprit = self._find_failing_event(events)
+        return ProjectionHandlerError(
+            f"{self.projection.key} failed on event at position "
+            f"{culprit.position} ({culprit.event_type}): {exc!r}",
+            {
+                "position": culprit.position,
+                "topic": culprit.topic,
+                "ticket_id": str(culprit.originator_id),
+                "version": culprit.version,
+                "reason": repr(exc),
+            },
+        )
 
     def _find_failing_event(self, events: list[LogEvent]) -> LogEvent:
         """Re-apply the batch one event at a time (rolled back) to name the culprit."""

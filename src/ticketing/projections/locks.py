@@ -45,12 +45,17 @@ class RunnerLock(Protocol):
 
 
 class PostgresAdvisoryLock:
-    """Advisory locks on one dedicated connection."""
+    """Advisory locks on one dedicated connection.
+
+    Advisory locks are database-wide, so the lock name includes the schema the
+    log lives in: two deployments in one database never block each other.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._conn: Connection | None = None
         self._held: set[str] = set()
+        self._namespace: str | None = None
 
     def _connection(self) -> Connection:
         """The lock connection; if it died, its locks are gone: report, then reconnect.
@@ -72,7 +77,14 @@ class PostgresAdvisoryLock:
             self._conn = self.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             )
+            if self._namespace is None:
+                schema = self._conn.execute(text("select current_schema()")).scalar()
+                self._namespace = str(schema)
         return self._conn
+
+    def key(self, name: str) -> int:
+        """The advisory lock's second key for ``name`` (after connecting)."""
+        return lock_id(f"{self._namespace}:{name}")
 
     def try_acquire(self, name: str) -> bool:
         conn = self._connection()
@@ -80,7 +92,7 @@ class PostgresAdvisoryLock:
             return True
         got = conn.execute(
             text("select pg_try_advisory_lock(:c, :o)"),
-            {"c": LOCK_CLASS, "o": lock_id(name)},
+            {"c": LOCK_CLASS, "o": self.key(name)},
         ).scalar()
         if got:
             self._held.add(name)

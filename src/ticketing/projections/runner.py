@@ -88,8 +88,12 @@ class ProjectionRunner:
                     for failure in self.wakeup.take_failures():
                         self._note_interruption(failure)
         finally:
-            self._lock.release_all()
+            self.close()
             logger.info("runner %s stopped", self.runner_id)
+
+    def close(self) -> None:
+        """Release the runner locks (a standby may take over)."""
+        self._lock.release_all()
 
     def _keys(self) -> list[str]:
         return [p.key for p in self.projections]
