@@ -153,6 +153,7 @@ def test_a_runner_thread_keeps_up_with_appends_and_stops_cleanly(
     runner = runner_for(
         runtime, runtime.local_wakeup, poll_seconds=5, heartbeat_seconds=0.05
     )
+    runtime.projections.ensure_all_active()
     thread = runner.start_thread()
     try:
         run_steps(runtime.service, clock, scripted_steps(6))
