@@ -14,8 +14,9 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+import eventsourcing.persistence as es
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ticketing.errors import (
@@ -146,9 +147,19 @@ def catch_up(
     return processed
 
 
+#: Lost or unusable connections, as SQLAlchemy and as the eventsourcing
+#: library's session wrapper (which re-raises them as its own types) report them.
+CONNECTION_ERRORS: Final = (
+    OperationalError,
+    InterfaceError,
+    es.OperationalError,
+    es.InterfaceError,
+)
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """A lost or unusable database connection: an interruption, not a handler bug."""
-    if isinstance(exc, OperationalError | InterfaceError):
+    if isinstance(exc, CONNECTION_ERRORS):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 

@@ -102,7 +102,13 @@ class PostgresAdvisoryLock:
         return name in self._held
 
     def release_all(self) -> None:
+        """Unlock, and really close the connection (not back into the pool,
+        where its session locks would live on and no standby could take over)."""
         if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute(text("select pg_advisory_unlock_all()"))
+            with contextlib.suppress(Exception):
+                self._conn.invalidate()
             with contextlib.suppress(Exception):
                 self._conn.close()
         self._conn = None

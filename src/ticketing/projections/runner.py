@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ticketing.errors import (
     CheckpointMovedError,
@@ -27,7 +27,7 @@ from ticketing.errors import (
     ProjectionHandlerError,
 )
 from ticketing.projections import registry
-from ticketing.projections.catchup import BatchDone, catch_up
+from ticketing.projections.catchup import CONNECTION_ERRORS, BatchDone, catch_up
 from ticketing.projections.locks import lock_for
 from ticketing.store.datastore import read_transaction, write_transaction
 
@@ -56,8 +56,9 @@ class _Slot:
     #: monotonic time of the last heartbeat written (0: none yet)
     last_heartbeat: float = 0.0
     events_since_heartbeat: int = 0
-    #: interruptions not yet recorded in the registry
-    pending: list[str] = field(default_factory=list)
+    #: interruptions not yet recorded in the registry, and the last one's message
+    pending: int = 0
+    pending_message: str = ""
 
 
 @dataclass
@@ -101,9 +102,12 @@ class ProjectionRunner:
     def _run_guarded(self) -> int:
         try:
             processed = self.run_once()
-        except (OperationalError, DBAPIError) as exc:
+        except (*CONNECTION_ERRORS, DBAPIError) as exc:
             self._interrupted(exc)
             return 0
+        except Exception:
+            logger.exception("runner %s crashed", self.runner_id)
+            raise
         self._backoff = 0.0
         return processed
 
@@ -117,7 +121,11 @@ class ProjectionRunner:
                 self._standby(slot)
                 continue
             if slot.standby:
-                logger.info("%s: lock acquired; taking over", slot.projection.key)
+                logger.info(
+                    "%s: runner %s took the lock; serving",
+                    slot.projection.key,
+                    self.runner_id,
+                )
                 slot.standby = False
             self._flush_interruptions(slot)
             if not slot.failed:
@@ -126,12 +134,19 @@ class ProjectionRunner:
         return total
 
     def _standby(self, slot: _Slot) -> None:
-        # another runner is active: this runner's interruptions are not the
-        # projection's, so they are not recorded against it
-        slot.pending.clear()
+        # Interruptions are recorded by the runner serving the projection. Keep
+        # them while the lock may still be our own dead connection's (the server
+        # releases it a moment after the backend is terminated); drop them once
+        # another runner is serving.
+        if slot.pending:
+            serving = self._active(slot.projection).runner_id
+            if serving is not None and serving != self.runner_id:
+                slot.pending = 0
         if not slot.standby:
             logger.info(
-                "%s: another runner is active; standing by", slot.projection.key
+                "%s: another runner is active; %s stands by",
+                slot.projection.key,
+                self.runner_id,
             )
             slot.standby = True
 
@@ -227,24 +242,24 @@ class ProjectionRunner:
 
     def _note_interruption(self, message: str) -> None:
         for slot in self._slots:
-            slot.pending.append(message)
+            slot.pending += 1
+            slot.pending_message = message
 
     def _flush_interruptions(self, slot: _Slot) -> None:
         """Record interruptions once the database answers and the lock is ours."""
         if not slot.pending:
             return
+        gen = self._active(slot.projection)  # created here if it is the first
         with write_transaction(self.host.engine) as conn:
-            gen = registry.get_active(conn, slot.projection.key)
-            if gen is not None:
-                registry.record_interruption(
-                    conn,
-                    gen.key,
-                    gen.generation,
-                    slot.pending[-1],
-                    self.host.clock.now(),
-                    count=len(slot.pending),
-                )
-        slot.pending.clear()
+            registry.record_interruption(
+                conn,
+                gen.key,
+                gen.generation,
+                slot.pending_message,
+                self.host.clock.now(),
+                count=slot.pending,
+            )
+        slot.pending = 0
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(
