@@ -197,3 +197,35 @@ def test_on_sqlite_a_second_runner_stands_by_until_the_first_stops(
     finally:
         first_rt.close()
         second_rt.close()
+
+
+class FlakyWakeup(LocalWakeup):
+    """A wake-up whose connection fails once (as a LISTEN connection can)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = ["LISTEN OperationalError: connection lost"]
+
+    def take_failures(self) -> list[str]:
+        failures, self.failures = self.failures, []
+        return failures
+
+
+def test_a_lost_wakeup_connection_is_shown_as_an_interruption(
+    runtime: Runtime,
+) -> None:
+    runner = runner_for(runtime, FlakyWakeup(), poll_seconds=0.02)
+    runtime.projections.ensure_all_active()
+    thread = runner.start_thread()
+    try:
+        wait_until(lambda: status_of(runtime, "audit_trail").interruptions == 1)
+    finally:
+        runner.stop.set()
+        thread.join(timeout=10)
+
+    for key in ("queue_view", "audit_trail"):
+        status = status_of(runtime, key)
+        assert status.interruptions == 1
+        assert status.last_interruption is not None
+        assert status.last_interruption["message"].startswith("LISTEN")
+        assert status.error is None
