@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import eventsourcing.persistence as es
@@ -21,71 +20,27 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ticketing.errors import (
     CheckpointMovedError,
-    CorruptEventError,
     ProjectionError,
     ProjectionHandlerError,
 )
 from ticketing.projections import registry
-from ticketing.projections.base import LogEvent
-from ticketing.store.datastore import WRITE_OPTION, write_transaction
+from ticketing.projections.source import LogSource
+from ticketing.store.datastore import (
+    WRITE_OPTION,
+    write_transaction,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
-    from eventsourcing.persistence import Mapper
-    from sqlalchemy.engine import Engine
+    from ticketing.projections.base import LogEvent, Projection
 
-    from ticketing.projections.base import Projection
-    from ticketing.store.recorder import TicketingRecorder
-    from ticketing.store.records import LogRecord
+#: LogSource lives in source.py; it is re-exported here for existing imports.
+__all__ = ["BatchDone", "LogSource", "catch_up", "is_connection_error"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """The decodable prefix of a page of records, and the first corrupt one."""
-
-    events: list[LogEvent]
-    error: CorruptEventError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LogSource:
-    """Where projections read from: the recorder, its mapper, and the engine."""
-
-    engine: Engine
-    recorder: TicketingRecorder
-    mapper: Mapper[Any]
-
-    def head(self) -> int:
-        return self.recorder.max_notification_id() or 0
-
-    def decode(self, records: Sequence[LogRecord]) -> list[LogEvent]:
-        """Every record as a domain event; CorruptEventError on the first bad one."""
-        decoded = self.decode_prefix(records)
-        if decoded.error is not None:
-            raise decoded.error
-        return decoded.events
-
-    def decode_prefix(self, records: Sequence[LogRecord]) -> Decoded:
-        """Decode up to the first record that cannot be decoded (reported, kept)."""
-        events: list[LogEvent] = []
-        for record in records:
-            try:
-                event = self.mapper.to_domain_event(record)
-                recorded_at = datetime.fromisoformat(record.recorded_at)
-            except Exception as exc:
-                error = CorruptEventError(
-                    f"cannot decode event at position {record.id} "
-                    f"({record.topic}): {exc}",
-                    {"position": record.id, "topic": record.topic, "reason": str(exc)},
-                )
-                return Decoded(events, error)
-            events.append(LogEvent(record.id, recorded_at, record.topic, event))
-        return Decoded(events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +75,8 @@ def catch_up(
     processed = 0
     while position < head and not (should_stop and should_stop()):
         started = time.perf_counter()
-        records = source.recorder.select_records(
-            position,
-            batch_size,
-            stop=head,
-            topics=projection.topics,
-            inclusive_of_start=False,
+        records = source.read_page(
+            position, batch_size, stop=head, topics=projection.topics
         )
         full = len(records) == batch_size
         new_position = records[-1].id if full else head

@@ -245,12 +245,8 @@ def build_scratch(
             table.create(conn)
     position = 0
     while position < head:
-        records = source.recorder.select_records(
-            position,
-            batch_size,
-            stop=head,
-            topics=projection.topics,
-            inclusive_of_start=False,
+        records = source.read_page(
+            position, batch_size, stop=head, topics=projection.topics
         )
         if not records:
             break
