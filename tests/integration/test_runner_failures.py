@@ -105,6 +105,7 @@ def test_a_failing_handler_stops_only_its_projection_at_the_failing_event(
     assert broken.error["topic"].endswith("Ticket.Opened")
     assert f"position {failing}" in broken.error["message"]
     assert "cannot handle ticket INC0000004" in broken.error["message"]
+    assert f"of ticket {played.opened[3]} v1" in broken.error["message"]
     assert any(f"position {failing}" in r.getMessage() for r in caplog.records)
     # and the other projections went on to the head
     assert status["queue_view"].checkpoint == head

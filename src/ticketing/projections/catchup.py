@@ -175,7 +175,8 @@ class _Feed:
         culprit = self._find_failing_event(events)
         return ProjectionHandlerError(
             f"{self.projection.key} failed on event at position "
-            f"{culprit.position} ({culprit.event_type}): {exc!r}",
+            f"{culprit.position} ({culprit.event_type} of ticket "
+            f"{culprit.originator_id} v{culprit.version}): {exc!r}",
             {
                 "position": culprit.position,
                 "topic": culprit.topic,

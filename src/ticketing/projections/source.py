@@ -113,8 +113,15 @@ class LogSource:
             except Exception as exc:
                 error = CorruptEventError(
                     f"cannot decode event at position {record.id} "
-                    f"({record.topic}): {exc}",
-                    {"position": record.id, "topic": record.topic, "reason": str(exc)},
+                    f"({record.topic} of {record.originator_id} "
+                    f"v{record.originator_version}): {exc}",
+                    {
+                        "position": record.id,
+                        "topic": record.topic,
+                        "ticket_id": str(record.originator_id),
+                        "version": record.originator_version,
+                        "reason": str(exc),
+                    },
                 )
                 return Decoded(events, error)
             events.append(LogEvent(record.id, recorded_at, record.topic, event))
