@@ -75,6 +75,15 @@ class LogSource:
 
         Only what decoding needs (no hash chain), as plain result rows: about
         three times cheaper per event than building full log records.
+
+        ``stop`` is applied here, not in SQL: with both bounds in the query,
+        PostgreSQL estimates the range from statistics that lag the head, picks
+        a bitmap scan plus sort of the *whole* remaining range for every page
+        (27 ms instead of 0.4 ms per 1000 rows on 100k events), and a rebuild
+        becomes quadratic. ``id > after ORDER BY id LIMIT n`` is always an
+        index range scan. Rows past ``stop`` (only ever on the last page) are
+        dropped, which makes that page short: the caller then knows it has
+        everything up to ``stop``.
         """
         t = self.recorder.table
         query = select(
@@ -85,14 +94,14 @@ class LogSource:
             t.c.state,
             t.c.recorded_at,
         ).where(t.c.id > after)
-        if stop is not None:
-            query = query.where(t.c.id <= stop)
         if topics:
             query = query.where(t.c.topic.in_(topics))
         with read_transaction(self.engine) as conn:
             rows: Sequence[StoredRow] = conn.execute(
                 query.order_by(t.c.id).limit(limit)
             ).all()
+        if stop is not None and rows and rows[-1].id > stop:
+            rows = [r for r in rows if r.id <= stop]
         return rows
 
     def decode(self, records: Sequence[StoredRow]) -> list[LogEvent]:
