@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 
 from tests.support.projections import fresh_digest, live_digest, rows
 from tests.support.strategies import Step, run_steps, scripted_steps
 from ticketing.aggregates.ticket import Ticket
 from ticketing.projections.catalogue import default_projections
+from ticketing.projections.catchup import catch_up
 from ticketing.projections.manage import ProjectionHost
 from ticketing.projections.queue_view import QueueTables, QueueView
 from ticketing.projections.runner import ProjectionRunner
@@ -195,3 +198,54 @@ def test_a_corrupt_event_is_reported_by_every_projection_and_not_skipped(
         assert (error["position"], error["topic"]) == (bad, topic)
         assert "cannot decode" in error["message"]
     assert len(rows(host, "audit_trail")) == bad - 1
+
+
+class DisconnectingView(QueueView):
+    """A queue view whose database connection drops once, in the middle of a batch."""
+
+    key = "disconnecting_view"
+    drops: ClassVar[int] = 1
+
+    def apply(
+        self, conn: Connection, tables: QueueTables, events: Sequence[LogEvent]
+    ) -> None:
+        if DisconnectingView.drops:
+            DisconnectingView.drops -= 1
+            raise OperationalError("UPDATE ...", None, ConnectionError("reset"))
+        super().apply(conn, tables, events)
+
+
+def test_a_connection_lost_inside_a_handler_is_an_interruption_not_a_failure(
+    runtime: Runtime, clock: SettableClock
+) -> None:
+    # given a projection whose first batch loses its connection
+    run_steps(runtime.service, clock, scripted_steps(3))
+    DisconnectingView.drops = 1
+    view = DisconnectingView()
+    host = host_with(runtime, view)
+    gen = host.ensure_active(view)
+
+    # when it catches up directly: the error is the connection's, nothing written
+    with pytest.raises(OperationalError):
+        catch_up(host.source, view, gen)
+    assert rows(host, "disconnecting_view") == []
+
+    # and when a runner meets the same: it retries by itself and reports it
+    DisconnectingView.drops = 1
+    runner = ProjectionRunner(host, [view], LocalWakeup(), poll_seconds=0.01)
+    thread = runner.start_thread()
+    deadline = time.monotonic() + 20
+    while statuses(host, clock)["disconnecting_view"].lag_events:
+        assert time.monotonic() < deadline, "did not recover"
+        time.sleep(0.02)
+    runner.stop.set()
+    thread.join(timeout=10)
+
+    status = statuses(host, clock)["disconnecting_view"]
+    assert status.error is None
+    assert status.interruptions == 1
+    assert status.last_interruption is not None
+    assert "reset" in status.last_interruption["message"]
+    assert live_digest(host, "disconnecting_view") == fresh_digest(
+        host, "disconnecting_view"
+    )
