@@ -216,7 +216,9 @@ class ProjectionRunner:
         if window < self.heartbeat_seconds:
             return
         # recent events/s: applied since the previous heartbeat, over that window
-        rate = slot.events_since_heartbeat / window if slot.last_heartbeat else None
+        rate = None
+        if slot.last_heartbeat and window > 0:
+            rate = slot.events_since_heartbeat / window
         slot.last_heartbeat, slot.events_since_heartbeat = now, 0
         gen = self._active(slot.projection)
         values: dict[str, Any] = {
