@@ -1,4 +1,4 @@
-"""Runtimes over the backend matrix for the integration tests."""
+"""Fixtures for projection integration tests: a runtime on the backend matrix."""
 
 from __future__ import annotations
 
@@ -6,27 +6,35 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ticketing.runtime import Runtime, build_runtime
-from ticketing.settings import Settings
+from tests.support.projections import T0, start_runtime
+from ticketing.clock import SettableClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-
-@pytest.fixture
-def runtime(db_url: str) -> Iterator[Runtime]:
-    """A runtime on a fresh database (SQLite file and PostgreSQL schema)."""
-    built = build_runtime(Settings(db_url=db_url))
-    try:
-        yield built
-    finally:
-        built.close()
+    from ticketing.runtime import Runtime
 
 
 @pytest.fixture
-def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
-    built = build_runtime(Settings(db_url=sqlite_url))
+def clock() -> SettableClock:
+    return SettableClock(T0)
+
+
+@pytest.fixture
+def runtime(db_url: str, clock: SettableClock) -> Iterator[Runtime]:
+    """A runtime on a fresh SQLite file or PostgreSQL schema, on a settable clock."""
+    rt = start_runtime(db_url, clock)
     try:
-        yield built
+        yield rt
     finally:
-        built.close()
+        rt.close()
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_url: str, clock: SettableClock) -> Iterator[Runtime]:
+    """A runtime on a fresh SQLite file only, on a settable clock."""
+    rt = start_runtime(sqlite_url, clock)
+    try:
+        yield rt
+    finally:
+        rt.close()

@@ -11,6 +11,7 @@ from ticketing.cli import demo as _demo  # noqa: F401
 from ticketing.cli import history as _history  # noqa: F401
 from ticketing.cli import imports as _imports  # noqa: F401
 from ticketing.cli import projections as _projections  # noqa: F401
+from ticketing.cli import queues as _queues  # noqa: F401
 from ticketing.cli import rules as _rules  # noqa: F401 - also agents, groups
 from ticketing.cli import serve as _serve  # noqa: F401
 from ticketing.cli import tokens as _tokens  # noqa: F401

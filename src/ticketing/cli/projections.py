@@ -20,7 +20,7 @@ from rich.table import Table
 from ticketing.cli.app import EXIT_CHECK_FAILED, app, fail, open_runtime, print_json
 from ticketing.projections.runner import ProjectionRunner
 from ticketing.projections.verify import verify_projection
-from ticketing.queries.status import projection_status
+from ticketing.queries.status import ProjectionStatus, projection_status
 
 if TYPE_CHECKING:
     from ticketing.projections.base import Projection
@@ -62,45 +62,57 @@ def status(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json([r.as_json() for r in rows])
         return
-    table = Table(
-        "projection",
-        "gen",
-        "status",
-        "runner",
-        "checkpoint",
-        "head",
-        "lag",
-        "lag s",
-        "heartbeat age",
-        "ev/s",
-        "problems",
-    )
+    _print_status(rows)
+
+
+def _problems(r: ProjectionStatus) -> list[str]:
+    problems = []
+    if r.error:
+        problems.append(f"FAILED at {r.error['position']}: {r.error['message']}")
+    if r.code_version != r.current_code_version:
+        problems.append(
+            f"built by code v{r.code_version}, this is v{r.current_code_version}: "
+            f"`ticketing rebuild {r.key}`"
+        )
+    if r.last_interruption:
+        problems.append(
+            f"{r.interruptions} interruption(s), last at "
+            f"{r.last_interruption['at']}: {r.last_interruption['message']}"
+        )
+    return problems
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 3 * 3600:
+        return f"{value / 3600:.0f}h"
+    return f"{value:.0f}"
+
+
+def _print_status(rows: list[ProjectionStatus]) -> None:
+    """A table that fits 80 columns; problems as lines below it."""
+    table = Table(box=None, header_style="bold")
+    for name in ("projection", "gen", "runner", "ckpt/head"):
+        table.add_column(name, no_wrap=True)
+    for name in ("lag", "lag s", "beat s", "ev/s"):
+        table.add_column(name, justify="right", no_wrap=True)
     for r in rows:
-        problems = []
-        if r.error:
-            problems.append(f"FAILED at {r.error['position']}: {r.error['message']}")
-        if r.code_version != r.current_code_version:
-            problems.append(
-                f"built by v{r.code_version}, code is v{r.current_code_version}"
-            )
-        if r.interruptions:
-            problems.append(f"{r.interruptions} interruption(s)")
         table.add_row(
             r.key,
-            str(r.generation),
-            r.status,
+            f"{r.generation} {r.status}",
             r.runner,
-            str(r.checkpoint),
-            str(r.head),
+            f"{r.checkpoint}/{r.head}",
             str(r.lag_events),
-            f"{r.lag_seconds:.1f}",
-            "-"
-            if r.heartbeat_age_seconds is None
-            else f"{r.heartbeat_age_seconds:.1f}s",
+            _seconds(r.lag_seconds),
+            _seconds(r.heartbeat_age_seconds),
             "-" if r.events_per_second is None else f"{r.events_per_second:.0f}",
-            "; ".join(problems),
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for r in rows:
+        for problem in _problems(r):
+            console.print(f"{r.key} g{r.generation}: {problem}", markup=False)
 
 
 @projections_app.command("drop")

@@ -13,58 +13,34 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
+
+import eventsourcing.persistence as es
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ticketing.errors import (
     CheckpointMovedError,
-    CorruptEventError,
+    ProjectionError,
     ProjectionHandlerError,
 )
 from ticketing.projections import registry
-from ticketing.projections.base import LogEvent
-from ticketing.store.datastore import read_transaction, write_transaction
+from ticketing.projections.source import LogSource
+from ticketing.store.datastore import (
+    WRITE_OPTION,
+    write_transaction,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
-    from eventsourcing.persistence import Mapper
-    from sqlalchemy.engine import Engine
+    from ticketing.projections.base import LogEvent, Projection
 
-    from ticketing.projections.base import Projection
-    from ticketing.store.recorder import TicketingRecorder
-    from ticketing.store.records import LogRecord
+#: LogSource lives in source.py; it is re-exported here for existing imports.
+__all__ = ["BatchDone", "LogSource", "catch_up", "is_connection_error"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class LogSource:
-    """Where projections read from: the recorder, its mapper, and the engine."""
-
-    engine: Engine
-    recorder: TicketingRecorder
-    mapper: Mapper[Any]
-
-    def head(self) -> int:
-        return self.recorder.max_notification_id() or 0
-
-    def decode(self, records: Sequence[LogRecord]) -> list[LogEvent]:
-        events: list[LogEvent] = []
-        for record in records:
-            try:
-                event = self.mapper.to_domain_event(record)
-            except Exception as exc:
-                raise CorruptEventError(
-                    f"cannot decode event at position {record.id} "
-                    f"({record.topic}): {exc}",
-                    {"position": record.id, "topic": record.topic, "reason": str(exc)},
-                ) from exc
-            recorded_at = datetime.fromisoformat(record.recorded_at)
-            events.append(LogEvent(record.id, recorded_at, record.topic, event))
-        return events
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,58 +65,116 @@ def catch_up(
 ) -> int:
     """Process events after the checkpoint up to ``stop`` (default: the head now).
 
-    Returns how many events were applied.
+    Returns how many events were applied. On an undecodable event or a failing
+    handler, the events before it are applied (checkpoint = its position - 1)
+    and the error is raised: the failing event is never skipped.
     """
-    tables = projection.tables(generation.table_prefix)
+    feed = _Feed(source, projection, generation)
     position = generation.position
     head = source.head() if stop is None else stop
     processed = 0
     while position < head and not (should_stop and should_stop()):
         started = time.perf_counter()
-        records = source.recorder.select_records(
-            position,
-            batch_size,
-            stop=head,
-            topics=projection.topics,
-            inclusive_of_start=False,
-        )
+        records = source.read_page(position, batch_size, stop=head)
         full = len(records) == batch_size
         new_position = records[-1].id if full else head
-        events = source.decode(records)
-        with write_transaction(source.engine) as conn:
-            _apply(projection, conn, tables, events, source)
-            if not registry.advance(
-                conn, generation, position, new_position, len(events)
-            ):
-                raise CheckpointMovedError(
-                    f"checkpoint of {generation.key} g{generation.generation} moved "
-                    f"past {position} under us; batch rolled back",
-                    {"key": generation.key, "position": position},
-                )
-        processed += len(events)
+        decoded = source.decode_prefix(records, projection.topics)
+        if decoded.error is not None:
+            new_position = int(decoded.error.details["position"]) - 1
+        try:
+            feed.commit(decoded.events, position, new_position)
+        except ProjectionHandlerError as exc:
+            feed.commit_prefix(decoded.events, position, exc)
+            raise
+        processed += len(decoded.events)
         position = new_position
         if on_batch is not None:
             elapsed = time.perf_counter() - started
-            on_batch(BatchDone(position, head, len(events), elapsed))
+            on_batch(BatchDone(position, head, len(decoded.events), elapsed))
+        if decoded.error is not None:
+            raise decoded.error
     return processed
 
 
-def _apply(
-    projection: Projection[Any],
-    conn: Any,
-    tables: Any,
-    events: list[LogEvent],
-    source: LogSource,
-) -> None:
-    if not events:
-        return
-    try:
-        projection.apply(conn, tables, events)
-    except Exception as exc:
-        culprit = _find_failing_event(source, projection, tables, events)
-        raise ProjectionHandlerError(
-            f"{projection.key} failed on event at position {culprit.position} "
-            f"({culprit.event_type}): {exc!r}",
+#: Lost or unusable connections, as SQLAlchemy and as the eventsourcing
+#: library's session wrapper (which re-raises them as its own types) report them.
+CONNECTION_ERRORS: Final = (
+    OperationalError,
+    InterfaceError,
+    es.OperationalError,
+    es.InterfaceError,
+)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """A lost or unusable database connection: an interruption, not a handler bug."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """One generation being fed: where its batches are committed."""
+
+    source: LogSource
+    projection: Projection[Any]
+    generation: registry.Generation
+
+    @property
+    def tables(self) -> Any:
+        return self.projection.tables(self.generation.table_prefix)
+
+    def commit(self, events: list[LogEvent], old: int, new: int) -> None:
+        """Advance the checkpoint (compare-and-set) and apply ``events``, atomically.
+
+        The compare-and-set comes first: a second runner on the same generation
+        blocks on the registry row (PostgreSQL) or the write lock (SQLite), then
+        finds the checkpoint moved and rolls back before writing a single row.
+        A handler error rolls the whole batch back; only then is the failing
+        event looked for (in a transaction of its own, also rolled back).
+        """
+        gen = self.generation
+        applying = False
+        try:
+            with write_transaction(self.source.engine) as conn:
+                if not registry.advance(conn, gen, old, new, len(events)):
+                    raise CheckpointMovedError(
+                        f"checkpoint of {gen.key} g{gen.generation} moved "
+                        f"past {old} under us; batch rolled back",
+                        {"key": gen.key, "position": old},
+                    )
+                applying = True
+                if events:
+                    self.projection.apply(conn, self.tables, events)
+        except Exception as exc:
+            if not applying or is_connection_error(exc):
+                raise
+            raise self._handler_error(events, exc) from exc
+
+    def commit_prefix(
+        self, events: list[LogEvent], old: int, exc: ProjectionHandlerError
+    ) -> None:
+        """Apply the events before the failing one: the view stops right before it."""
+        failing = int(exc.details["position"])
+        prefix = [e for e in events if e.position < failing]
+        try:
+            self.commit(prefix, old, failing - 1)
+        except ProjectionError:
+            logger.warning(
+                "%s: could not apply the events before position %s",
+                self.projection.key,
+                failing,
+            )
+
+    def _handler_error(
+        self, events: list[LogEvent], exc: Exception
+    ) -> ProjectionHandlerError:
+        culprit = self._find_failing_event(events)
+        return ProjectionHandlerError(
+            f"{self.projection.key} failed on event at position "
+            f"{culprit.position} ({culprit.event_type} of ticket "
+            f"{culprit.originator_id} v{culprit.version}): {exc!r}",
             {
                 "position": culprit.position,
                 "topic": culprit.topic,
@@ -148,17 +182,21 @@ def _apply(
                 "version": culprit.version,
                 "reason": repr(exc),
             },
-        ) from exc
+        )
 
-
-def _find_failing_event(
-    source: LogSource, projection: Projection[Any], tables: Any, events: list[LogEvent]
-) -> LogEvent:
-    """Re-apply the batch one event at a time (rolled back) to name the culprit."""
-    with read_transaction(source.engine) as conn:
-        for event in events:
-            try:
-                projection.apply(conn, tables, [event])
-            except Exception:
-                return event
-    return events[-1]
+    def _find_failing_event(self, events: list[LogEvent]) -> LogEvent:
+        """Re-apply the batch one event at a time (rolled back) to name the culprit."""
+        with self.source.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin() as tx:
+                try:
+                    for event in events:
+                        try:
+                            self.projection.apply(conn, self.tables, [event])
+                        except Exception as exc:
+                            if is_connection_error(exc):
+                                raise
+                            return event
+                finally:
+                    tx.rollback()
+        return events[-1]

@@ -45,14 +45,24 @@ class RunnerLock(Protocol):
 
 
 class PostgresAdvisoryLock:
-    """Advisory locks on one dedicated connection."""
+    """Advisory locks on one dedicated connection.
+
+    Advisory locks are database-wide, so the lock name includes the schema the
+    log lives in: two deployments in one database never block each other.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._conn: Connection | None = None
         self._held: set[str] = set()
+        self._namespace: str | None = None
 
     def _connection(self) -> Connection:
+        """The lock connection; if it died, its locks are gone: report, then reconnect.
+
+        The error is raised (once) so the runner records an interruption: a
+        standby may have taken over in the meantime. The next call reconnects.
+        """
         if self._conn is not None:
             try:
                 self._conn.execute(text("select 1"))
@@ -62,11 +72,19 @@ class PostgresAdvisoryLock:
                 with contextlib.suppress(Exception):
                     self._conn.close()
                 self._conn = None
+                raise
         if self._conn is None:
             self._conn = self.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             )
+            if self._namespace is None:
+                schema = self._conn.execute(text("select current_schema()")).scalar()
+                self._namespace = str(schema)
         return self._conn
+
+    def key(self, name: str) -> int:
+        """The advisory lock's second key for ``name`` (after connecting)."""
+        return lock_id(f"{self._namespace}:{name}")
 
     def try_acquire(self, name: str) -> bool:
         conn = self._connection()
@@ -74,7 +92,7 @@ class PostgresAdvisoryLock:
             return True
         got = conn.execute(
             text("select pg_try_advisory_lock(:c, :o)"),
-            {"c": LOCK_CLASS, "o": lock_id(name)},
+            {"c": LOCK_CLASS, "o": self.key(name)},
         ).scalar()
         if got:
             self._held.add(name)
@@ -84,7 +102,13 @@ class PostgresAdvisoryLock:
         return name in self._held
 
     def release_all(self) -> None:
+        """Unlock, and really close the connection (not back into the pool,
+        where its session locks would live on and no standby could take over)."""
         if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute(text("select pg_advisory_unlock_all()"))
+            with contextlib.suppress(Exception):
+                self._conn.invalidate()
             with contextlib.suppress(Exception):
                 self._conn.close()
         self._conn = None

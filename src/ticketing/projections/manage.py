@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from ticketing.errors import ProjectionError
@@ -70,7 +71,19 @@ class ProjectionHost:
     # -- generations -------------------------------------------------------
 
     def ensure_active(self, projection: Projection[Any]) -> registry.Generation:
-        """The active generation; the first one is created (empty) if none exists."""
+        """The active generation; the first one is created (empty) if none exists.
+
+        Two processes starting at once on PostgreSQL both see none and both
+        insert generation 1: the loser's insert fails on the registry's key,
+        and it reads the winner's generation instead.
+        """
+        try:
+            return self._ensure_active(projection)
+        except IntegrityError:
+            logger.info("%s: created concurrently by another process", projection.key)
+            return self._ensure_active(projection)
+
+    def _ensure_active(self, projection: Projection[Any]) -> registry.Generation:
         with write_transaction(self.engine) as conn:
             active = registry.get_active(conn, projection.key)
             if active is not None:
@@ -232,16 +245,10 @@ def build_scratch(
             table.create(conn)
     position = 0
     while position < head:
-        records = source.recorder.select_records(
-            position,
-            batch_size,
-            stop=head,
-            topics=projection.topics,
-            inclusive_of_start=False,
-        )
+        records = source.read_page(position, batch_size, stop=head)
         if not records:
             break
-        events = source.decode(records)
+        events = source.decode(records, projection.topics)
         if keep is not None:
             events = [e for e in events if keep(e)]
         if events:

@@ -204,14 +204,20 @@ def set_fields(conn: Connection, key: str, generation: int, **values: Any) -> No
 
 
 def record_interruption(
-    conn: Connection, key: str, generation: int, message: str, now: datetime
+    conn: Connection,
+    key: str,
+    generation: int,
+    message: str,
+    now: datetime,
+    *,
+    count: int = 1,
 ) -> None:
     t = registry_table.c
     conn.execute(
         update(registry_table)
         .where(t.key == key, t.generation == generation)
         .values(
-            interruptions=t.interruptions + 1,
+            interruptions=t.interruptions + count,
             last_interruption=message[:2000],
             last_interruption_at=now,
         )

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ticketing.errors import (
     CheckpointMovedError,
@@ -27,7 +27,7 @@ from ticketing.errors import (
     ProjectionHandlerError,
 )
 from ticketing.projections import registry
-from ticketing.projections.catchup import BatchDone, catch_up
+from ticketing.projections.catchup import CONNECTION_ERRORS, BatchDone, catch_up
 from ticketing.projections.locks import lock_for
 from ticketing.store.datastore import read_transaction, write_transaction
 
@@ -52,9 +52,13 @@ class _Slot:
     projection: Projection[Any]
     failed: bool = False
     outdated_logged: bool = False
-    rate: float | None = None
+    standby: bool = False
+    #: monotonic time of the last heartbeat written (0: none yet)
     last_heartbeat: float = 0.0
-    standby_logged: bool = False
+    events_since_heartbeat: int = 0
+    #: interruptions not yet recorded in the registry, and the last one's message
+    pending: int = 0
+    pending_message: str = ""
 
 
 @dataclass
@@ -74,20 +78,23 @@ class ProjectionRunner:
         self._slots = [_Slot(p) for p in self.projections]
         self._lock = lock_for(self.host.engine)
         self._backoff = 0.0
-        self._pending_interruptions: list[str] = []
 
     def run_forever(self) -> None:
-        for projection in self.projections:
-            self.host.ensure_active(projection)
         logger.info("runner %s started for %s", self.runner_id, self._keys())
         try:
             while not self.stop.is_set():
                 processed = self._run_guarded()
                 if processed == 0 and not self.stop.is_set():
                     self.wakeup.wait(self._backoff or self.poll_seconds)
+                    for failure in self.wakeup.take_failures():
+                        self._note_interruption(failure)
         finally:
-            self._lock.release_all()
+            self.close()
             logger.info("runner %s stopped", self.runner_id)
+
+    def close(self) -> None:
+        """Release the runner locks (a standby may take over)."""
+        self._lock.release_all()
 
     def _keys(self) -> list[str]:
         return [p.key for p in self.projections]
@@ -95,15 +102,17 @@ class ProjectionRunner:
     def _run_guarded(self) -> int:
         try:
             processed = self.run_once()
-        except (OperationalError, DBAPIError) as exc:
+        except (*CONNECTION_ERRORS, DBAPIError) as exc:
             self._interrupted(exc)
             return 0
+        except Exception:
+            logger.exception("runner %s crashed", self.runner_id)
+            raise
         self._backoff = 0.0
         return processed
 
     def run_once(self) -> int:
         """One pass over every projection; returns events applied."""
-        self._flush_interruptions()
         total = 0
         for slot in self._slots:
             if self.stop.is_set():
@@ -111,17 +120,35 @@ class ProjectionRunner:
             if not self._lock.try_acquire(slot.projection.key):
                 self._standby(slot)
                 continue
+            if slot.standby:
+                logger.info(
+                    "%s: runner %s took the lock; serving",
+                    slot.projection.key,
+                    self.runner_id,
+                )
+                slot.standby = False
+            self._flush_interruptions(slot)
             if not slot.failed:
                 total += self._catch_up(slot)
             self._heartbeat(slot)
         return total
 
     def _standby(self, slot: _Slot) -> None:
-        if not slot.standby_logged:
+        # Interruptions are recorded by the runner serving the projection. Keep
+        # them while the lock may still be our own dead connection's (the server
+        # releases it a moment after the backend is terminated); drop them once
+        # another runner is serving.
+        if slot.pending:
+            serving = self._active(slot.projection).runner_id
+            if serving is not None and serving != self.runner_id:
+                slot.pending = 0
+        if not slot.standby:
             logger.info(
-                "%s: another runner is active; standing by", slot.projection.key
+                "%s: another runner is active; %s stands by",
+                slot.projection.key,
+                self.runner_id,
             )
-            slot.standby_logged = True
+            slot.standby = True
 
     def _catch_up(self, slot: _Slot) -> int:
         projection = slot.projection
@@ -140,8 +167,7 @@ class ProjectionRunner:
             return 0
 
         def on_batch(done: BatchDone) -> None:
-            if done.seconds > 0 and done.events:
-                slot.rate = done.events / done.seconds
+            slot.events_since_heartbeat += done.events
             self._heartbeat(slot)
 
         try:
@@ -186,14 +212,19 @@ class ProjectionRunner:
 
     def _heartbeat(self, slot: _Slot) -> None:
         now = time.monotonic()
-        if now - slot.last_heartbeat < self.heartbeat_seconds:
+        window = now - slot.last_heartbeat
+        if window < self.heartbeat_seconds:
             return
-        slot.last_heartbeat = now
+        # recent events/s: applied since the previous heartbeat, over that window
+        rate = None
+        if slot.last_heartbeat and window > 0:
+            rate = slot.events_since_heartbeat / window
+        slot.last_heartbeat, slot.events_since_heartbeat = now, 0
         gen = self._active(slot.projection)
         values: dict[str, Any] = {
             "heartbeat_at": self.host.clock.now(),
             "runner_id": self.runner_id,
-            "rate": slot.rate,
+            "rate": rate,
         }
         if not slot.failed and gen.error_message is not None:
             # a fresh start retries a projection that failed before
@@ -209,27 +240,28 @@ class ProjectionRunner:
         logger.warning(
             "runner interrupted (%s); retrying in %.1fs", message, self._backoff
         )
-        self._pending_interruptions.append(message)
+        self._note_interruption(message)
 
-    def _flush_interruptions(self) -> None:
-        """Record interruptions once the database answers again."""
-        if not self._pending_interruptions:
+    def _note_interruption(self, message: str) -> None:
+        for slot in self._slots:
+            slot.pending += 1
+            slot.pending_message = message
+
+    def _flush_interruptions(self, slot: _Slot) -> None:
+        """Record interruptions once the database answers and the lock is ours."""
+        if not slot.pending:
             return
-        message = self._pending_interruptions[-1]
-        count = len(self._pending_interruptions)
+        gen = self._active(slot.projection)  # created here if it is the first
         with write_transaction(self.host.engine) as conn:
-            for projection in self.projections:
-                gen = registry.get_active(conn, projection.key)
-                if gen is not None and self._lock.holds(projection.key):
-                    for _ in range(count):
-                        registry.record_interruption(
-                            conn,
-                            gen.key,
-                            gen.generation,
-                            message,
-                            self.host.clock.now(),
-                        )
-        self._pending_interruptions.clear()
+            registry.record_interruption(
+                conn,
+                gen.key,
+                gen.generation,
+                slot.pending_message,
+                self.host.clock.now(),
+                count=slot.pending,
+            )
+        slot.pending = 0
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(

@@ -37,8 +37,14 @@ def _transcoder() -> JSONTranscoder:
 _CODEC: Final = _transcoder()
 
 
+#: Values that are already plain JSON (checked by exact type: the hot path).
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def to_json(value: object) -> JSONValue:
     """Plain JSON form: datetimes as ISO 8601, UUIDs as strings, tuples as lists."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, UUID):
@@ -53,9 +59,9 @@ def to_json(value: object) -> JSONValue:
 def public_state(ticket: Ticket) -> dict[str, JSONValue]:
     """The ticket's domain fields as JSON (no library internals)."""
     return {
-        name: to_json(value)
+        name: value if type(value) in _PLAIN else to_json(value)
         for name, value in sorted(vars(ticket).items())
-        if not name.startswith("_")
+        if name[0] != "_"
     }
 
 
@@ -134,10 +140,11 @@ def fold_with_entries(
 ) -> tuple[Ticket | None, list[AuditEntry]]:
     """Apply events to ``ticket`` (None before Opened) and describe each step."""
     entries: list[AuditEntry] = []
+    before = public_state(ticket) if ticket is not None else {}
     for log in events:
-        before = public_state(ticket) if ticket is not None else {}
         ticket = log.event.mutate(ticket)
         assert ticket is not None  # noqa: S101 - mutate returns the aggregate
+        after = public_state(ticket)  # a snapshot: the next event's "before"
         entries.append(
             AuditEntry(
                 ticket_id=log.originator_id,
@@ -148,7 +155,8 @@ def fold_with_entries(
                 recorded_at=log.recorded_at,
                 envelope=log.event.meta,
                 data=event_data(log.event),
-                changes=diff(before, public_state(ticket)),
+                changes=diff(before, after),
             )
         )
+        before = after
     return ticket, entries

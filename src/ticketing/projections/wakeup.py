@@ -26,6 +26,10 @@ class Wakeup(Protocol):
 
     def close(self) -> None: ...
 
+    def take_failures(self) -> list[str]:
+        """Connection failures since the last call (the runner reports them)."""
+        ...
+
 
 class LocalWakeup:
     """Woken by ``notify()`` from this process (the command service after commit)."""
@@ -43,6 +47,9 @@ class LocalWakeup:
     def close(self) -> None:
         self._event.set()
 
+    def take_failures(self) -> list[str]:
+        return []
+
 
 class ListenWakeup:
     """PostgreSQL LISTEN on the log's channel, plus the local event."""
@@ -52,6 +59,7 @@ class ListenWakeup:
         self.channel = channel
         self.local = local
         self._raw: Any = None
+        self._failures: list[str] = []
 
     def _listen(self) -> Any:
         if self._raw is None:
@@ -69,10 +77,15 @@ class ListenWakeup:
             if select.select([driver], [], [], timeout)[0]:
                 driver.poll()
                 driver.notifies.clear()
-        except Exception:
+        except Exception as exc:
             logger.warning("LISTEN connection failed; polling", exc_info=True)
+            self._failures.append(f"LISTEN {type(exc).__name__}: {exc}".splitlines()[0])
             self._reset()
             self.local.wait(timeout)
+
+    def take_failures(self) -> list[str]:
+        failures, self._failures = self._failures, []
+        return failures
 
     def _reset(self) -> None:
         if self._raw is not None:

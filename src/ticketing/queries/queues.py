@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import and_, false, func, or_, select
 
-from ticketing.aggregates.vocabulary import OPEN_STATES
+from ticketing.aggregates.vocabulary import (
+    OPEN_STATES,
+    PRIORITIES,
+    STATES,
+    TICKET_TYPES,
+)
 from ticketing.errors import InvalidCommandError
 from ticketing.queries.rows import QueueItem
 
@@ -48,6 +53,23 @@ class QueueFilter:
     priorities: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     unassigned: bool = False
+
+    def __post_init__(self) -> None:
+        problems: dict[str, str] = {}
+        for name, values, allowed in (
+            ("states", self.states, STATES),
+            ("priorities", self.priorities, PRIORITIES),
+            ("types", self.types, TICKET_TYPES),
+        ):
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                problems[name] = (
+                    f"unknown {', '.join(map(repr, bad))}; known: {', '.join(allowed)}"
+                )
+        if self.unassigned and self.assignee is not None:
+            problems["unassigned"] = "cannot be combined with an assignee"
+        if problems:
+            raise InvalidCommandError.for_fields(problems)
 
     def where(self, t: Table) -> list[ColumnElement[bool]]:
         c = t.c
@@ -109,9 +131,12 @@ def _decode_cursor(cursor: str, sort: tuple[tuple[str, bool], ...]) -> list[Any]
     for (name, _), value in zip(sort, values, strict=True):
         if name.endswith("_at"):
             try:
-                out.append(datetime.fromisoformat(str(value)))
+                instant = datetime.fromisoformat(str(value))
             except ValueError:
                 raise bad from None
+            if instant.tzinfo is None:
+                raise bad
+            out.append(instant)
         elif not isinstance(value, str):
             raise bad
         else:

@@ -1,0 +1,157 @@
+"""Where projections read from: pages of the log, decoded into domain events.
+
+Pages carry only what decoding needs (no hash chain). A record that cannot be
+decoded (unknown event type, damaged payload) is reported with its position,
+never skipped: ``decode_prefix`` returns the events before it and the error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from eventsourcing.utils import TopicError, resolve_topic
+from sqlalchemy import select
+
+from ticketing.errors import CorruptEventError
+from ticketing.projections.base import LogEvent
+from ticketing.store.datastore import read_transaction
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+    from uuid import UUID
+
+    from eventsourcing.persistence import Mapper, StoredEvent
+    from sqlalchemy.engine import Engine
+
+    from ticketing.store.recorder import TicketingRecorder
+
+
+class StoredRow(Protocol):
+    """What decoding reads from a log row (a LogRecord or a plain result row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def originator_id(self) -> UUID | str: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+    @property
+    def recorded_at(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The decodable prefix of a page of records, and the first corrupt one."""
+
+    events: list[LogEvent]
+    error: CorruptEventError | None = None
+
+
+@cache
+def known_topic(topic: str) -> bool:
+    """Whether ``topic`` names an event class of this build."""
+    try:
+        resolve_topic(topic)
+    except TopicError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class LogSource:
+    """Where projections read from: the recorder, its mapper, and the engine."""
+
+    engine: Engine
+    recorder: TicketingRecorder
+    mapper: Mapper[Any]
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def read_page(
+        self,
+        after: int,
+        limit: int,
+        *,
+        stop: int | None = None,
+    ) -> Sequence[StoredRow]:
+        """Up to ``limit`` rows with ``after < position <= stop``, in position order.
+
+        Only what decoding needs (no hash chain), as plain result rows: about
+        three times cheaper per event than building full log records.
+
+        ``stop`` is applied here, not in SQL: with both bounds in the query,
+        PostgreSQL estimates the range from statistics that lag the head, picks
+        a bitmap scan plus sort of the *whole* remaining range for every page
+        (27 ms instead of 0.4 ms per 1000 rows on 100k events), and a rebuild
+        becomes quadratic. ``id > after ORDER BY id LIMIT n`` is always an
+        index range scan. Rows past ``stop`` (only ever on the last page) are
+        dropped, which makes that page short: the caller then knows it has
+        everything up to ``stop``.
+        """
+        t = self.recorder.table
+        query = select(
+            t.c.id,
+            t.c.originator_id,
+            t.c.originator_version,
+            t.c.topic,
+            t.c.state,
+            t.c.recorded_at,
+        ).where(t.c.id > after)
+        with read_transaction(self.engine) as conn:
+            rows: Sequence[StoredRow] = conn.execute(
+                query.order_by(t.c.id).limit(limit)
+            ).all()
+        if stop is not None and rows and rows[-1].id > stop:
+            rows = [r for r in rows if r.id <= stop]
+        return rows
+
+    def decode(
+        self, records: Sequence[StoredRow], relevant: Collection[str] = ()
+    ) -> list[LogEvent]:
+        """Every record as a domain event; CorruptEventError on the first bad one."""
+        decoded = self.decode_prefix(records, relevant)
+        if decoded.error is not None:
+            raise decoded.error
+        return decoded.events
+
+    def decode_prefix(
+        self, records: Sequence[StoredRow], relevant: Collection[str] = ()
+    ) -> Decoded:
+        """Decode up to the first record that cannot be decoded (reported, kept).
+
+        With ``relevant`` topics, other records are skipped without decoding,
+        but only after checking that their type is known: an unknown event
+        type is reported by every reader, never filtered away unseen.
+        """
+        events: list[LogEvent] = []
+        for record in records:
+            if relevant and record.topic not in relevant and known_topic(record.topic):
+                continue
+            try:
+                # duck-typed: the mapper reads topic, state and the originator
+                event = self.mapper.to_domain_event(cast("StoredEvent", record))
+                recorded_at = datetime.fromisoformat(record.recorded_at)
+            except Exception as exc:
+                error = CorruptEventError(
+                    f"cannot decode event at position {record.id} "
+                    f"({record.topic} of {record.originator_id} "
+                    f"v{record.originator_version}): {exc}",
+                    {
+                        "position": record.id,
+                        "topic": record.topic,
+                        "ticket_id": str(record.originator_id),
+                        "version": record.originator_version,
+                        "reason": str(exc),
+                    },
+                )
+                return Decoded(events, error)
+            events.append(LogEvent(record.id, recorded_at, record.topic, event))
+        return Decoded(events)
