@@ -13,6 +13,7 @@ from ticketing.projections.catalogue import default_projections
 from ticketing.projections.catchup import LogSource
 from ticketing.projections.manage import ProjectionHost
 from ticketing.projections.wakeup import ListenWakeup, LocalWakeup, Wakeup
+from ticketing.rules.wiring import install_rules
 from ticketing.store.indexes import create_index_tables
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         engine=app.log_recorder.engine, recorder=app.log_recorder, mapper=app.mapper
     )
     host = ProjectionHost(source, default_projections(), SystemClock())
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         clock=clock,
         app=app,
@@ -77,3 +78,5 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         projections=host,
         local_wakeup=local_wakeup,
     )
+    install_rules(runtime)
+    return runtime

@@ -14,14 +14,14 @@ import typer
 import uvicorn
 
 from ticketing.cli.app import STATE, app, fail, open_runtime
-from ticketing.http.config import ENV_PROJECTIONS
+from ticketing.http.config import ENV_AUTOMATION, ENV_PROJECTIONS
 from ticketing.http.tokens import TokenStore
 
 APP_FACTORY = "ticketing.http.app:app_from_env"
 
 
 @app.command("serve")
-def serve(
+def serve(  # noqa: PLR0917 - typer options
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
@@ -30,6 +30,14 @@ def serve(
         typer.Option(
             "--with-projections/--without-projections",
             help="Run projection runners in the workers "
+            "(default: yes on SQLite, no on PostgreSQL).",
+        ),
+    ] = None,
+    with_automation: Annotated[
+        bool | None,
+        typer.Option(
+            "--with-automation/--without-automation",
+            help="Run rules automation and SLA escalation in the workers "
             "(default: yes on SQLite, no on PostgreSQL).",
         ),
     ] = None,
@@ -47,6 +55,8 @@ def serve(
         runtime.projections.ensure_all_active()
     os.environ["TICKETING_DB_URL"] = settings.db_url
     os.environ[ENV_PROJECTIONS] = "1" if run_projections else "0"
+    automate = settings.is_sqlite if with_automation is None else with_automation
+    os.environ[ENV_AUTOMATION] = "1" if automate else "0"
     uvicorn.run(
         APP_FACTORY,
         factory=True,

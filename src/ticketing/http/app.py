@@ -28,7 +28,8 @@ from ticketing.http import (
     routes_tokens,
     sse,
 )
-from ticketing.http.config import HttpConfig, projections_flag
+from ticketing.http.automation import EmbeddedAutomation
+from ticketing.http.config import HttpConfig, automation_flag, projections_flag
 from ticketing.http.errors import handle_http_exception, handle_ticketing_error
 from ticketing.http.middleware import RequestMiddleware
 from ticketing.http.state import ApiState
@@ -128,9 +129,14 @@ def app_from_env() -> Starlette:
     settings = settings_from_env()
     runtime = build_runtime(settings)
     run = projections_flag(default=settings.is_sqlite)
+    automate = automation_flag(default=settings.is_sqlite)
     logger.info(
-        "API worker on %s (projections in process: %s)",
+        "API worker on %s (in process: projections %s, automation %s)",
         runtime.engine.dialect.name,
         run,
+        automate,
     )
-    return create_app(runtime, run_projections=run, owns_runtime=True)
+    background: list[Background] = [EmbeddedAutomation(runtime)] if automate else []
+    return create_app(
+        runtime, run_projections=run, owns_runtime=True, background=background
+    )

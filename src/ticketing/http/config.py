@@ -9,6 +9,7 @@ from typing import Final
 from ticketing.errors import ConfigurationError
 
 ENV_PROJECTIONS: Final = "TICKETING_HTTP_PROJECTIONS"
+ENV_AUTOMATION: Final = "TICKETING_HTTP_AUTOMATION"
 
 
 def _number(name: str, default: float, low: float, high: float) -> float:
@@ -56,11 +57,20 @@ class HttpConfig:
 
 def projections_flag(default: bool) -> bool:
     """Whether this worker runs the projection runners (env override)."""
-    raw = os.environ.get(ENV_PROJECTIONS, "").strip().lower()
+    return _flag(ENV_PROJECTIONS, default)
+
+
+def automation_flag(default: bool) -> bool:
+    """Whether this worker runs rules automation and SLA escalation (env override)."""
+    return _flag(ENV_AUTOMATION, default)
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
     if not raw:
         return default
     if raw in ("1", "true", "yes"):
         return True
     if raw in ("0", "false", "no"):
         return False
-    raise ConfigurationError(f"{ENV_PROJECTIONS} must be 1 or 0, got {raw!r}")
+    raise ConfigurationError(f"{name} must be 1 or 0, got {raw!r}")
