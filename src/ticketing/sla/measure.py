@@ -41,8 +41,14 @@ class Measure:
     calendars: Mapping[str, Calendar]
     as_of: datetime
 
-    def clock(self, state: SlaState, track: ClockTrack) -> ClockResult:
-        """The result of ``track`` (one clock of ``state``) at ``as_of``."""
+    def clock(
+        self, state: SlaState, track: ClockTrack, *, evidence: bool = True
+    ) -> ClockResult:
+        """The result of ``track`` (one clock of ``state``) at ``as_of``.
+
+        ``evidence=False`` leaves ``pauses`` and ``transitions`` empty, for
+        projections that keep the clock's marks themselves.
+        """
         target = self.policy.target(state.ticket_type, track.priority, track.metric)
         calendar = self.calendars[target.calendar]
         lines = self._arithmetic(track, calendar)
@@ -73,8 +79,12 @@ class Measure:
             remaining=target.within - elapsed,
             due_at=due_at,
             breached_at=breached_at,
-            pauses=_pauses(track.marks),
-            transitions=tuple(self._transition(m, calendar) for m in track.marks),
+            pauses=_pauses(track.marks) if evidence else (),
+            transitions=(
+                tuple(self._transition(m, calendar) for m in track.marks)
+                if evidence
+                else ()
+            ),
             arithmetic=lines,
             thresholds=tuple(
                 self._threshold(pct, target.within, lines, calendar, running)
