@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ticketing.cli import history as _history  # noqa: F401 - registers commands
 from ticketing.cli import projections as _projections  # noqa: F401
+from ticketing.cli import sla as _sla  # noqa: F401
 from ticketing.cli.app import app
 
 __all__ = ["app", "main"]

@@ -29,6 +29,7 @@ from ticketing.commands.messages import EscalateTicket
 from ticketing.policies.policy_file import format_duration
 from ticketing.projections import registry
 from ticketing.sla.projection import SLA_KEY, SlaProjection
+from ticketing.sla.reading import refresh as refresh_projection
 from ticketing.sla.rows import RULE_PREFIX, timer_key
 from ticketing.store.datastore import read_transaction
 
@@ -47,11 +48,17 @@ class SlaTimers:
 
     host: ProjectionHost
     name: str = "sla"
+    #: Catch the live SLA projection up before each pass (a scheduler process
+    #: without a projection runner beside it); the checkpoint CAS makes it safe
+    #: next to a runner.
+    refresh: bool = False
     #: Keys already handed to the scheduler by this process (it fires each once).
     handed: set[str] = field(default_factory=set)
 
     def due(self, now: datetime) -> Iterator[Due]:
         """Escalations due at ``now`` whose ticket the projection has caught up on."""
+        if self.refresh:
+            refresh_projection(self.host)
         rows, position = self._candidates(now)
         for row in rows:
             fired = json.loads(row.fired).get(f"{row.metric}:{row.cycle}", [])

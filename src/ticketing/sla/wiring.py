@@ -25,13 +25,18 @@ def sla_scheduler(
     *,
     tick_seconds: float = TICK_SECONDS,
     stop: threading.Event | None = None,
+    refresh: bool = False,
 ) -> Scheduler:
-    """A scheduler whose only timer source is the SLA thresholds."""
+    """A scheduler whose only timer source is the SLA thresholds.
+
+    ``refresh``: catch the SLA projection up before each pass (for a scheduler
+    process that runs without a projection runner).
+    """
     return Scheduler(
         engine=runtime.engine,
         service=runtime.service,
         clock=runtime.clock,
-        sources=[SlaTimers(runtime.projections)],
+        sources=[SlaTimers(runtime.projections, refresh=refresh)],
         tick_seconds=tick_seconds,
         stop=stop or threading.Event(),
     )
