@@ -124,9 +124,7 @@ def test_a_bad_policy_file_is_refused_naming_file_and_field(
     path = candidate_file(
         tmp_path,
         "broken-v9",
-        {
-            'within = "15m", calendar = "24x7-v1"': 'within = "15x", calendar = "24x7-v1"'
-        },
+        {'within = "15m", calendar': 'within = "15x", calendar'},
     )
 
     result = CliRunner().invoke(
