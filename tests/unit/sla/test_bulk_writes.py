@@ -1,0 +1,59 @@
+"""The SQLite fast path stores exactly what SQLAlchemy would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import MetaData, create_engine, insert, select, text
+from sqlalchemy.pool import StaticPool
+
+from ticketing.sla.bulk import execute_many
+from ticketing.sla.tables import define_sla_tables
+
+
+def test_rows_written_by_the_fast_path_equal_sqlalchemy_rows() -> None:
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    fast, slow = (
+        define_sla_tables(MetaData(), "fast"),
+        define_sla_tables(MetaData(), "slow"),
+    )
+    when = datetime(2026, 3, 29, 1, 30, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    row = {
+        "position": 7,
+        "version": "v1",
+        "sha256": "a" * 64,
+        "effective_from": when,
+        "activated_at": datetime(2026, 3, 1, tzinfo=UTC),
+        "actor_id": "admin",
+        "documents": "{}",
+    }
+    with engine.begin() as conn:
+        for tables in (fast, slow):
+            tables.policies.create(conn)
+        execute_many(conn, insert(fast.policies), [row], ("insert", "fast"))
+        conn.execute(insert(slow.policies), [row])
+        raw = [
+            tuple(conn.execute(text(f"select * from {t.policies.name}")).one())
+            for t in (fast, slow)
+        ]
+        read = conn.execute(select(fast.policies)).one()
+
+    assert raw[0] == raw[1]
+    assert read.effective_from == when
+    assert read.effective_from.tzinfo is UTC
+
+
+def test_uuids_and_naive_times_are_checked() -> None:
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    tables = define_sla_tables(MetaData(), "t")
+    with engine.begin() as conn:
+        tables.tickets.create(conn)
+        row: dict[str, object] = {c.name: None for c in tables.tickets.c}
+        row.update(ticket_id="not-a-uuid")
+        with pytest.raises(TypeError):
+            execute_many(conn, insert(tables.tickets), [row], ("insert", "t1"))
+        row.update(ticket_id=uuid4(), opened_at=datetime(2026, 3, 1))  # noqa: DTZ001
+        with pytest.raises(ValueError, match="aware"):
+            execute_many(conn, insert(tables.tickets), [row], ("insert", "t2"))
