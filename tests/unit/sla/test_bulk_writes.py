@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import MetaData, create_engine, insert, select, text
+from sqlalchemy import MetaData, column, create_engine, insert, select, table
 from sqlalchemy.pool import StaticPool
 
 from ticketing.sla.bulk import execute_many
@@ -34,8 +34,15 @@ def test_rows_written_by_the_fast_path_equal_sqlalchemy_rows() -> None:
             tables.policies.create(conn)
         execute_many(conn, insert(fast.policies), [row], ("insert", "fast"))
         conn.execute(insert(slow.policies), [row])
+        # untyped columns: the values exactly as stored
         raw = [
-            tuple(conn.execute(text(f"select * from {t.policies.name}")).one())
+            tuple(
+                conn.execute(
+                    select(
+                        table(t.policies.name, *(column(c.name) for c in t.policies.c))
+                    )
+                ).one()
+            )
             for t in (fast, slow)
         ]
         read = conn.execute(select(fast.policies)).one()
