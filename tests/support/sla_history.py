@@ -85,21 +85,35 @@ def plan_tickets(spec: HistorySpec) -> list[_Plan]:
             urgency=rnd.choice((1, 2, 2, 3, 3, 3)),
             opened_at=opened_at,
         )
-        plan.steps = _steps(rnd)
+        priority = MATRIX.priority_for(plan.impact, plan.urgency)
+        plan.steps = _steps(rnd, _PACE[priority])
         plans.append(plan)
     return plans
 
 
-def _steps(rnd: random.Random) -> list[Step]:
+#: Minutes to the first reply and to the resolution, by priority (lo, hi).
+_PACE: Final[dict[str, tuple[tuple[int, int], tuple[int, int]]]] = {
+    "P1": ((2, 25), (30, 330)),
+    "P2": ((5, 45), (60, 720)),
+    "P3": ((10, 360), (120, 3000)),
+    "P4": ((10, 600), (120, 4000)),
+    "P5": ((10, 900), (120, 6000)),
+}
+
+
+def _steps(
+    rnd: random.Random, pace: tuple[tuple[int, int], tuple[int, int]]
+) -> list[Step]:
     minutes: Callable[[int, int], timedelta] = lambda a, b: timedelta(  # noqa: E731
         minutes=rnd.randint(a, b)
     )
-    at = minutes(1, 10)
+    reply, resolve = pace
+    at = minutes(1, 5)
     steps: list[Step] = [(at, "route")]
-    at += minutes(1, 50)
+    at += minutes(1, 10)
     steps.append((at, "assign"))
-    if rnd.random() < 0.85:
-        at += minutes(5, 360)
+    if rnd.random() < 0.9:
+        at = max(at + minutes(1, 2), minutes(*reply))
         steps.append((at, "reply"))
     if rnd.random() < 0.1:
         at += minutes(10, 240)
@@ -112,7 +126,7 @@ def _steps(rnd: random.Random) -> list[Step]:
         steps.append((at, "hold"))
         at += minutes(60, 2880)
         steps.append((at, "resume"))
-    at += minutes(30, 4800)
+    at += minutes(*resolve)
     steps.append((at, "resolve"))
     if rnd.random() < 0.1:
         at += minutes(60, 1440)
