@@ -163,3 +163,16 @@ def test_scheduler_once_json(db: str) -> None:
         "response:1:100",
     }
     assert run(db, "scheduler", "--once", "--json") == []
+
+
+def test_rebuild_verify_and_status_know_the_sla_projection(db: str) -> None:
+    runner = CliRunner()
+
+    rebuilt = runner.invoke(app, ["--db", db, "rebuild", "sla", "--quiet"])
+    verified = runner.invoke(app, ["--db", db, "verify-projection", "sla", "--json"])
+    status = runner.invoke(app, ["--db", db, "projections", "status", "--json"])
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout)[0]["matches"] is True
+    assert "sla" in {row["key"] for row in json.loads(status.stdout)}

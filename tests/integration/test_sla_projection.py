@@ -13,7 +13,18 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from tests.support.sla_desk import STRICT_P1, Desk, candidate, desk_runtime, utc
+from tests.support.sla_desk import (
+    ADMIN,
+    STRICT_P1,
+    Desk,
+    candidate,
+    desk_runtime,
+    utc,
+)
+from ticketing.commands.admin_messages import ActivatePolicy
+from ticketing.commands.service import CommandContext
+from ticketing.errors import InvalidCommandError, PolicyError
+from ticketing.queries.sla_evidence import ticket_evidence
 from ticketing.sla.reading import active_view
 from ticketing.store.datastore import read_transaction
 
@@ -193,3 +204,61 @@ def test_reopen_resumes_the_resolution_clock(desk: Desk) -> None:
     assert resolution["elapsed_seconds"] == 1 * HOUR
     assert resolution["measured_at"] == utc("2026-03-02 15:00")
     assert resolution["due_at"] == utc("2026-03-02 15:00") + timedelta(hours=7)
+
+
+def test_new_cycle_policy_counts_each_reopen_cycle(desk: Desk, tmp_path: Path) -> None:
+    cycles = candidate(
+        tmp_path, "cycles-v1", {'reopen = "resume"': 'reopen = "new_cycle"'}
+    )
+    desk.activate(utc("2026-03-02 07:00"), cycles)
+    ticket = desk.open(utc("2026-03-02 08:00"), "P2")
+    desk.resolve(utc("2026-03-02 09:00"), ticket)
+    desk.reopen(utc("2026-03-02 10:00"), ticket)
+
+    rows = clocks(desk, ticket)
+
+    first, second = rows["resolution", 1], rows["resolution", 2]
+    assert (first["cycle"], first["state"], first["elapsed_seconds"]) == (
+        1,
+        "met",
+        HOUR,
+    )
+    assert (second["cycle"], second["state"]) == (2, "running")
+    assert second["due_at"] == utc("2026-03-02 18:00")
+    assert second["policy_version"] == "cycles-v1"
+
+
+def test_an_invalid_activation_records_nothing(desk: Desk) -> None:
+    head = desk.runtime.projections.source.head()
+    command = ActivatePolicy(kind="sla", documents={"policy.toml": 'version = "x"\n'})
+
+    with pytest.raises(PolicyError) as err:
+        desk.runtime.service.execute(command, CommandContext(actor=ADMIN))
+
+    assert err.value.details["file"] == "policy.toml"
+    assert desk.runtime.projections.source.head() == head
+
+
+def test_evidence_names_the_activation_that_judges_the_ticket(
+    desk: Desk, tmp_path: Path
+) -> None:
+    strict = candidate(tmp_path, "strict-v2", STRICT_P1)
+    desk.activate(utc("2026-03-02 07:00"), strict)
+    ticket = desk.open(utc("2026-03-02 08:00"), "P1")
+    desk.hold(utc("2026-03-02 08:30"), ticket)
+    desk.project()
+
+    data = ticket_evidence(desk.runtime.projections, ticket, utc("2026-03-02 09:00"))
+
+    assert data["policy"]["version"] == "strict-v2"
+    assert data["policy"]["activated_by"] == ADMIN.id
+    assert data["policy"]["effective_from"] == "2026-03-02T07:00:00Z"
+    resolution = next(c for c in data["clocks"] if c["metric"] == "resolution")
+    assert (resolution["state"], resolution["elapsed"]) == ("paused", "30m")
+    with pytest.raises(InvalidCommandError):
+        ticket_evidence(
+            desk.runtime.projections,
+            ticket,
+            utc("2026-03-02 09:00"),
+            utc("2026-03-02 07:30"),
+        )
