@@ -189,3 +189,24 @@ def test_a_whatif_issues_no_command(desk: Desk, tmp_path: Path) -> None:
 
     assert result.position == head
     assert desk.runtime.projections.source.head() == head
+
+
+def test_one_scheduler_is_active_and_a_standby_takes_over(desk: Desk) -> None:
+    answered_p1(desk)
+    desk.clock.set(utc("2026-03-02 13:00"))
+    desk.project()
+    active, standby = sla_scheduler(desk.runtime), sla_scheduler(desk.runtime)
+
+    first = active.tick()
+    waiting = standby.tick()
+    restart(desk, active)
+    desk.clock.set(utc("2026-03-02 14:00"))
+    desk.project()
+    taken_over = standby.tick()
+    restart(desk, standby)
+
+    assert [f.status for f in first] == ["applied"]
+    assert waiting == []
+    assert [(f.key.rsplit(":", 1)[1], f.status) for f in taken_over] == [
+        ("100", "applied")
+    ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from ticketing.sla.evidence import instant_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import datetime
 
     from sqlalchemy import Subquery
     from sqlalchemy.engine import Connection
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 DIMENSIONS: Final = ("all", "queue", "group", "priority", "type", "period")
 PERIODS: Final = ("day", "week", "month")
 NONE_KEY: Final = "(none)"
-
-#: (policy_position, policy_version, calendar_version) -> that calendar.
-CalendarLookup = "Callable[[int | None, str, str], Calendar]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +272,3 @@ def due_times(tables: SlaTables) -> Subquery:
         .group_by(c.ticket_id)
         .subquery("sla_due")
     )
-
-
-def seconds(value: float | None) -> timedelta | None:
-    return None if value is None else timedelta(seconds=value)
