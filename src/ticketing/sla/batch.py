@@ -12,15 +12,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import insert, select
 
 from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.ids import NAMESPACE
-from ticketing.sla.bulk import execute_many
+from ticketing.sla.bulk import insert_rows, update_rows
 from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.fold import SLA_EVENT_TYPES
 from ticketing.sla.library import Activation, Schedule
 from ticketing.sla.rows import (
+    COMPACT,
     RULE_PREFIX,
     Provenance,
     clock_row,
@@ -49,6 +50,10 @@ _MUTABLE: Final = frozenset(
     | {"version", "position"}
 )
 _CLOCK_KEY: Final = ("ticket_id", "metric", "sequence")
+#: Clock row columns fixed when the clock starts (not rewritten on updates).
+_CLOCK_FIXED: Final = frozenset(
+    {"cycle", "ticket_type", "policy_version", "started_at"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +92,8 @@ class _Work:
 
     def fired_map(self) -> dict[str, list[int]]:
         if self.fired is None:
-            self.fired = json.loads(self.row["fired"])
+            text = self.row["fired"]
+            self.fired = {} if text == "{}" else json.loads(text)
         return self.fired
 
     def tracks_to_write(self) -> list[ClockTrack]:
@@ -223,13 +229,20 @@ class Batch:
                 key = (track.metric, track.sequence)
                 (clocks_old if key in work.initial else clocks_new).append(row)
             if work.state is not None:
-                work.row["state"] = json.dumps(dump_state(work.state))
-                work.row["provenance"] = json.dumps(_pruned(work), sort_keys=True)
+                work.row["state"] = json.dumps(
+                    dump_state(work.state), separators=COMPACT
+                )
+                work.row["provenance"] = json.dumps(
+                    _pruned(work), sort_keys=True, separators=COMPACT
+                )
             if work.new or work.fired is not None:
-                work.row["fired"] = json.dumps(work.fired_map(), sort_keys=True)
+                work.row["fired"] = json.dumps(
+                    work.fired_map(), sort_keys=True, separators=COMPACT
+                )
             (new_tickets if work.new else old_tickets).append(work.row)
         self._upsert(tables.tickets, new_tickets, old_tickets, ("ticket_id",), _MUTABLE)
-        self._upsert(tables.clocks, clocks_new, clocks_old, _CLOCK_KEY)
+        changing = frozenset(c.name for c in tables.clocks.c) - _CLOCK_FIXED
+        self._upsert(tables.clocks, clocks_new, clocks_old, _CLOCK_KEY, changing)
 
     def _upsert(
         self,
@@ -237,25 +250,11 @@ class Batch:
         new: list[dict[str, Any]],
         old: list[dict[str, Any]],
         keys: tuple[str, ...],
-        columns: frozenset[str] | None = None,
+        columns: frozenset[str],
     ) -> None:
-        """Insert ``new`` rows; update ``columns`` (default: all) of ``old`` ones."""
-        if new:
-            execute_many(self.conn, insert(table), new, ("insert", table.name))
-        if old:
-            where = and_(*(table.c[k] == bindparam(f"b_{k}") for k in keys))
-            names = [
-                c.name
-                for c in table.c
-                if c.name not in keys and (columns is None or c.name in columns)
-            ]
-            params = [
-                {**{f"b_{k}": r[k] for k in keys}, **{n: r[n] for n in names}}
-                for r in old
-            ]
-            values: dict[str, Any] = {n: bindparam(n) for n in names}
-            statement = update(table).where(where).values(values)
-            execute_many(self.conn, statement, params, ("update", table.name))
+        """Insert ``new`` rows; update ``columns`` of ``old`` ones."""
+        insert_rows(self.conn, table, new)
+        update_rows(self.conn, table, old, keys, columns)
 
 
 def _provenance(log: LogEvent) -> Provenance:

@@ -46,8 +46,10 @@ class Measure:
     ) -> ClockResult:
         """The result of ``track`` (one clock of ``state``) at ``as_of``.
 
-        ``evidence=False`` leaves ``pauses`` and ``transitions`` empty, for
-        projections that keep the clock's marks themselves.
+        ``evidence=False`` gives the figures only, for projections that keep
+        the clock's marks themselves: ``pauses`` and ``transitions`` are empty,
+        and so are ``thresholds`` unless the clock is running (where they tell
+        a scheduler when to act).
         """
         target = self.policy.target(state.ticket_type, track.priority, track.metric)
         calendar = self.calendars[target.calendar]
@@ -86,9 +88,13 @@ class Measure:
                 else ()
             ),
             arithmetic=lines,
-            thresholds=tuple(
-                self._threshold(pct, target.within, lines, calendar, running)
-                for pct in self.policy.thresholds
+            thresholds=(
+                tuple(
+                    self._threshold(pct, target.within, lines, calendar, running)
+                    for pct in self.policy.thresholds
+                )
+                if evidence or running
+                else ()
             ),
         )
 

@@ -6,10 +6,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import MetaData, column, create_engine, insert, select, table
+from sqlalchemy import (
+    MetaData,
+    column,
+    create_engine,
+    insert,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.pool import StaticPool
 
-from ticketing.sla.bulk import execute_many
+from ticketing.sla.bulk import insert_rows, update_rows
 from ticketing.sla.tables import define_sla_tables
 
 
@@ -32,8 +40,16 @@ def test_rows_written_by_the_fast_path_equal_sqlalchemy_rows() -> None:
     with engine.begin() as conn:
         for tables in (fast, slow):
             tables.policies.create(conn)
-        execute_many(conn, insert(fast.policies), [row], ("insert", "fast"))
+        insert_rows(conn, fast.policies, [row])
         conn.execute(insert(slow.policies), [row])
+        later = {**row, "version": "v2", "effective_from": when + timedelta(days=1)}
+        columns = frozenset({"version", "effective_from"})
+        update_rows(conn, fast.policies, [later], ("position",), columns)
+        conn.execute(
+            update(slow.policies)
+            .where(slow.policies.c.position == 7)
+            .values(version="v2", effective_from=later["effective_from"])
+        )
         # untyped columns: the values exactly as stored
         raw = [
             tuple(
@@ -48,7 +64,8 @@ def test_rows_written_by_the_fast_path_equal_sqlalchemy_rows() -> None:
         read = conn.execute(select(fast.policies)).one()
 
     assert raw[0] == raw[1]
-    assert read.effective_from == when
+    assert read.version == "v2"
+    assert read.effective_from == when + timedelta(days=1)
     assert read.effective_from.tzinfo is UTC
 
 
@@ -60,7 +77,7 @@ def test_uuids_and_naive_times_are_checked() -> None:
         row: dict[str, object] = {c.name: None for c in tables.tickets.c}
         row.update(ticket_id="not-a-uuid")
         with pytest.raises(TypeError):
-            execute_many(conn, insert(tables.tickets), [row], ("insert", "t1"))
+            insert_rows(conn, tables.tickets, [row])
         row.update(ticket_id=uuid4(), opened_at=datetime(2026, 3, 1))  # noqa: DTZ001
         with pytest.raises(ValueError, match="aware"):
-            execute_many(conn, insert(tables.tickets), [row], ("insert", "t2"))
+            insert_rows(conn, tables.tickets, [row])
