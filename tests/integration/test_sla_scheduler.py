@@ -21,6 +21,7 @@ from tests.support.sla_desk import (
 from ticketing.aggregates.ticket import Ticket
 from ticketing.projections.catchup import catch_up
 from ticketing.sla.reading import live_projection
+from ticketing.sla.timers import SlaTimers
 from ticketing.sla.whatif import run_whatif
 from ticketing.sla.wiring import sla_scheduler
 
@@ -110,9 +111,15 @@ def test_one_scheduler_fires_each_threshold_once_over_many_ticks(desk: Desk) -> 
         desk.clock.set(utc(text))
         desk.project()
         statuses += [f.status for f in scheduler.tick()]
+    desk.project()
+    statuses += [f.status for f in scheduler.tick()]
+    source = scheduler.sources[0]
     restart(desk, scheduler)
 
     assert statuses == ["applied", "applied"]
+    # both escalations are in the projection now: nothing left to remember
+    assert isinstance(source, SlaTimers)
+    assert source.handed == set()
 
 
 def test_a_restart_before_the_projection_caught_up_does_not_fire_again(

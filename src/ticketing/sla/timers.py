@@ -52,7 +52,9 @@ class SlaTimers:
     #: without a projection runner beside it); the checkpoint CAS makes it safe
     #: next to a runner.
     refresh: bool = False
-    #: Keys already handed to the scheduler by this process (it fires each once).
+    #: Keys handed to the scheduler by this process that are still due in the
+    #: projection (it fires each once; a fired one leaves once the projection
+    #: has folded its escalation, so this stays small).
     handed: set[str] = field(default_factory=set)
 
     def due(self, now: datetime) -> Iterator[Due]:
@@ -60,24 +62,23 @@ class SlaTimers:
         if self.refresh:
             refresh_projection(self.host)
         rows, position = self._candidates(now)
+        still_due: set[str] = set()
         for row in rows:
             fired = json.loads(row.fired).get(f"{row.metric}:{row.cycle}", [])
-            pending = [
-                timer
-                for timer in json.loads(row.timers)
-                if timer[0] not in fired
-                and datetime.fromisoformat(timer[2]) <= now
-                and timer_key(row.ticket_id, row.metric, row.cycle, timer[0])
-                not in self.handed
-            ]
-            if not pending or not self._folded_up_to_date(row.ticket_id, position):
-                continue
-            for percent, level, due_at in pending:
+            pending = []
+            for percent, level, text in json.loads(row.timers):
+                due_at = datetime.fromisoformat(text)
+                if percent in fired or due_at > now:
+                    continue
                 key = timer_key(row.ticket_id, row.metric, row.cycle, percent)
-                self.handed.add(key)
-                yield self._due(
-                    row, key, percent, level, datetime.fromisoformat(due_at)
-                )
+                still_due.add(key)
+                if key not in self.handed:
+                    pending.append((key, percent, level, due_at))
+            if pending and self._folded_up_to_date(row.ticket_id, position):
+                for key, percent, level, due_at in pending:
+                    self.handed.add(key)
+                    yield self._due(row, key, percent, level, due_at)
+        self.handed &= still_due
 
     def _candidates(self, now: datetime) -> tuple[list[Any], int]:
         projection = self.host.projections.get(SLA_KEY)
