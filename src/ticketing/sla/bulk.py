@@ -35,7 +35,7 @@ def _instant(value: Any) -> str | None:
     if not isinstance(value, datetime) or value.tzinfo is None:
         msg = f"expected an aware datetime, got {value!r}"
         raise ValueError(msg)
-    if value.utcoffset():
+    if value.tzinfo is not UTC and value.utcoffset():
         value = value.astimezone(UTC)
     text: str = value.isoformat(" ", "microseconds")
     return text[:26]
