@@ -8,14 +8,12 @@ the clock changes, not the events.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import insert, select
 
 from ticketing.aggregates.ticket import Ticket, TicketEvent
-from ticketing.ids import NAMESPACE
 from ticketing.sla.bulk import insert_rows, update_rows
 from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.fold import SLA_EVENT_TYPES
@@ -26,6 +24,7 @@ from ticketing.sla.rows import (
     Provenance,
     clock_row,
     measure_track,
+    timer_command_id,
     timer_key,
 )
 
@@ -46,8 +45,16 @@ TrackKey = tuple[str, int]
 _FOLDED: Final = frozenset(SLA_EVENT_TYPES)
 #: Ticket row columns that change after the ticket is opened.
 _MUTABLE: Final = frozenset(
-    {"priority", "queue", "group_name", "state", "provenance", "fired"}
-    | {"version", "position"}
+    (
+        "priority",
+        "queue",
+        "group_name",
+        "state",
+        "provenance",
+        "fired",
+        "version",
+        "position",
+    )
 )
 _CLOCK_KEY: Final = ("ticket_id", "metric", "sequence")
 #: Clock row columns fixed when the clock starts (not rewritten on updates).
@@ -203,7 +210,7 @@ class Batch:
         metric, percent = parts[0], int(parts[1])
         for cycle in range(1, work.loaded().cycle + 1):
             key = timer_key(log.originator_id, metric, cycle, percent)
-            if e.meta.command_id == str(uuid.uuid5(NAMESPACE, f"timer:{key}")):
+            if e.meta.command_id == timer_command_id(key):
                 done = work.fired_map().setdefault(f"{metric}:{cycle}", [])
                 if percent not in done:
                     done.append(percent)

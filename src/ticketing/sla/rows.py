@@ -9,11 +9,13 @@ fixed by the log. Queries add the time since then with the injected clock.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from ticketing.commands.messages import MAX_ESCALATION_LEVEL
+from ticketing.ids import NAMESPACE
 from ticketing.policies.calendar import as_utc
 from ticketing.sla.measure import Measure
 
@@ -137,6 +139,15 @@ def clock_row(
 def timer_key(ticket_id: UUID, metric: str, cycle: int, percent: int) -> str:
     """The scheduler key of one threshold: fires at most once per clock cycle."""
     return f"{ticket_id}:{metric}:{cycle}:{percent}"
+
+
+def timer_command_id(key: str) -> str:
+    """The command id the scheduler gives the escalation of timer ``key``.
+
+    Must match ``ticketing.automation.scheduler`` (tested): the projection
+    recognises the scheduler's escalations by it.
+    """
+    return str(uuid.uuid5(NAMESPACE, f"timer:{key}"))
 
 
 def escalation_level(thresholds: tuple[int, ...], percent: int) -> int:
