@@ -107,6 +107,8 @@ def test_activate_and_list_policies(tmp_path: Path) -> None:
 
     activated = run(db, "activate", str(path), "--json", "--actor", "alice")
     listing = run(db, "policies", "--json")
+    path.unlink()  # from now on the version is known from the log only
+    report = run(db, "report", "--json", "--policy", "strict-v2")
 
     assert activated["version"] == "strict-v2"
     assert activated["documents"] == [
@@ -116,6 +118,7 @@ def test_activate_and_list_policies(tmp_path: Path) -> None:
     ]
     assert listing["in_force"]["version"] == "strict-v2"
     assert listing["activations"][0]["activated_by"] == "alice"
+    assert report["policy"].startswith("strict-v2")
 
 
 def test_a_bad_policy_file_is_refused_naming_file_and_field(
@@ -144,6 +147,7 @@ def test_a_bad_policy_file_is_refused_naming_file_and_field(
         (("evidence", "INC9999999"), "no ticket"),
         (("evidence", "INC0000001", "--as-of", "yesterday"), "--as-of"),
         (("activate", "no-such-version"), "no SLA policy"),
+        (("whatif", "--policy", "no-such-version"), "known: default-v1"),
     ],
 )
 def test_bad_usage_exits_2(db: str, args: tuple[str, ...], message: str) -> None:

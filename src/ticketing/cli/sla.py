@@ -18,7 +18,7 @@ from ticketing.commands.service import CommandContext
 from ticketing.errors import TicketingError
 from ticketing.queries.sla import DIMENSIONS, PERIODS
 from ticketing.queries.sla_evidence import ticket_evidence
-from ticketing.sla.policies import list_policies
+from ticketing.sla.policies import list_policies, resolve_policy
 from ticketing.sla.reading import active_view, read_view, refresh
 from ticketing.sla.validate import SLA_KIND, load_candidate
 from ticketing.sla.whatif import build_candidate, run_whatif
@@ -126,8 +126,12 @@ def report(
 ) -> None:
     """Compliance (% met, MTTA, MTTR) per dimension, and running clocks at risk."""
     options = render.ReportOptions(_dimensions(by, period), period, risk)
-    bundle = _candidate(policy, calendars) if policy else None
     with open_runtime() as runtime:
+        bundle = (
+            resolve_policy(runtime.projections, policy, calendars or ())
+            if policy
+            else None
+        )
         refresh(runtime.projections)
         now = runtime.clock.now()
         with snapshot_transaction(runtime.engine) as conn:
@@ -167,8 +171,8 @@ def whatif(
 ) -> None:
     """A candidate policy side by side with the live one: figures and flips."""
     wanted = _dimensions(by, period)
-    bundle = _candidate(policy, calendars)
     with open_runtime() as runtime:
+        bundle = resolve_policy(runtime.projections, policy, calendars or ())
         refresh(runtime.projections)
         result = run_whatif(
             runtime.projections, bundle, runtime.clock.now(), wanted, period

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ticketing.errors import PolicyError
+from ticketing.policies.sla_file import DATA_DIR as POLICY_DIR
 from ticketing.policies.sla_file import DEFAULT_SLA_VERSION, published_sla_versions
 from ticketing.sla.evidence import instant_text
 from ticketing.sla.library import SLA_TRACK_ID, Activation, Schedule
+from ticketing.sla.validate import load_candidate, parse_sla_documents
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from ticketing.projections.manage import ProjectionHost
+    from ticketing.sla.validate import SlaBundle
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,41 @@ class PolicyListing:
             ],
             "published": list(self.published),
         }
+
+
+def resolve_policy(
+    host: ProjectionHost, ref: str, calendar_files: Iterable[Path] = ()
+) -> SlaBundle:
+    """A policy by file, by published version, or by a version activated in the log.
+
+    An activated version is rebuilt from the documents its activation recorded
+    (the latest activation of that version name).
+    """
+    path = Path(ref)
+    published = POLICY_DIR / f"{ref}.toml"
+    if ref.endswith(".toml") or path.exists() or published.is_file():
+        return load_candidate(ref, calendar_files)
+    records = host.source.recorder.select_aggregate_records(SLA_TRACK_ID)
+    activated = [
+        found
+        for log in host.source.decode(records)
+        if (found := Activation.from_log(log)) is not None and found.version == ref
+    ]
+    if not activated:
+        known = sorted({*published_sla_versions(), *_activated_versions(host)})
+        raise PolicyError.at(
+            ref, "version", f"no SLA policy {ref!r}; known: {', '.join(known)}"
+        )
+    return parse_sla_documents(activated[-1].documents)
+
+
+def _activated_versions(host: ProjectionHost) -> set[str]:
+    records = host.source.recorder.select_aggregate_records(SLA_TRACK_ID)
+    return {
+        found.version
+        for log in host.source.decode(records)
+        if (found := Activation.from_log(log)) is not None
+    }
 
 
 def list_policies(host: ProjectionHost, now: datetime) -> PolicyListing:
