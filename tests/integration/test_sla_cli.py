@@ -180,3 +180,30 @@ def test_rebuild_verify_and_status_know_the_sla_projection(db: str) -> None:
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout)[0]["matches"] is True
     assert "sla" in {row["key"] for row in json.loads(status.stdout)}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("report", "--by", "all,queue"), "SLA compliance"),
+        (("evidence", "INC0000001"), "resolution"),
+        (("policies",), "in force now: default-v1"),
+    ],
+)
+def test_human_output(db: str, args: tuple[str, ...], expected: str) -> None:
+    result = CliRunner().invoke(app, ["--db", db, "sla", *args])
+
+    assert result.exit_code == 0, result.output
+    assert expected in result.stdout
+
+
+def test_human_whatif_output(db: str, tmp_path: Path) -> None:
+    path = candidate_file(tmp_path, "strict-v2", STRICT_P1)
+
+    result = CliRunner().invoke(
+        app, ["--db", db, "sla", "whatif", "--policy", str(path), "--limit", "0"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "change outcome" in result.stdout
+    assert "more (use --json or --limit)" in result.stdout

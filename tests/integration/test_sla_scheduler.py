@@ -6,7 +6,10 @@ A P1 ticket opened at 10:00 and answered at 10:05: its resolution clock (4h,
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 import pytest
 
@@ -19,11 +22,12 @@ from tests.support.sla_desk import (
     utc,
 )
 from ticketing.aggregates.ticket import Ticket
+from ticketing.automation import scheduler as scheduler_module
 from ticketing.projections.catchup import catch_up
 from ticketing.sla.reading import live_projection
 from ticketing.sla.timers import SlaTimers
 from ticketing.sla.whatif import run_whatif
-from ticketing.sla.wiring import sla_scheduler
+from ticketing.sla.wiring import sla_scheduler, start_sla_scheduler
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,6 +37,14 @@ if TYPE_CHECKING:
     from ticketing.automation.scheduler import Fired, Scheduler
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def own_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock name of this test's own: on this branch PostgreSQL advisory locks
+    are server-wide (not per schema), so schedulers of other test runs on the
+    same server would otherwise make ours stand by."""
+    monkeypatch.setattr(scheduler_module, "SCHEDULER_LOCK", f"scheduler:{uuid4()}")
 
 
 @pytest.fixture
@@ -217,3 +229,21 @@ def test_one_scheduler_is_active_and_a_standby_takes_over(desk: Desk) -> None:
     assert [(f.key.rsplit(":", 1)[1], f.status) for f in taken_over] == [
         ("100", "applied")
     ]
+
+
+def test_the_in_process_scheduler_thread_escalates_and_stops(desk: Desk) -> None:
+    ticket = answered_p1(desk)
+    desk.clock.set(utc("2026-03-02 13:00"))
+    desk.project()
+    stop = threading.Event()
+
+    thread = start_sla_scheduler(desk.runtime, stop, tick_seconds=0.05)
+    deadline = time.monotonic() + 10
+    while not escalations(desk, ticket) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=10)
+
+    assert not thread.is_alive()
+    assert [e.level for e in escalations(desk, ticket)] == [1]
+    desk.runtime.engine.dispose()  # the thread's lock session ends with it

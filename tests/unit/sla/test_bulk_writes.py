@@ -15,6 +15,7 @@ from sqlalchemy import (
     table,
     update,
 )
+from sqlalchemy.exc import StatementError
 from sqlalchemy.pool import StaticPool
 
 from ticketing.sla.bulk import insert_rows, update_rows
@@ -81,3 +82,34 @@ def test_uuids_and_naive_times_are_checked() -> None:
         row.update(ticket_id=uuid4(), opened_at=datetime(2026, 3, 1))  # noqa: DTZ001
         with pytest.raises(ValueError, match="aware"):
             insert_rows(conn, tables.tickets, [row])
+
+
+def test_sla_instants_bind_in_utc_and_refuse_naive_times() -> None:
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    tables = define_sla_tables(MetaData(), "i")
+    plus_two = timezone(timedelta(hours=2))
+    with engine.begin() as conn:
+        tables.policies.create(conn)
+        row = {
+            "position": 1,
+            "version": "v",
+            "sha256": "0" * 64,
+            "effective_from": datetime(2026, 3, 1, 12, tzinfo=plus_two),
+            "activated_at": datetime(2026, 3, 1, tzinfo=UTC),
+            "actor_id": "a",
+            "documents": "{}",
+        }
+        conn.execute(insert(tables.policies), [row])
+        found = conn.execute(
+            select(tables.policies.c.position).where(
+                tables.policies.c.effective_from == datetime(2026, 3, 1, 10, tzinfo=UTC)
+            )
+        ).scalar_one()
+        with pytest.raises(StatementError, match="aware"):
+            conn.execute(
+                select(tables.policies).where(
+                    tables.policies.c.effective_from == datetime(2026, 3, 1)  # noqa: DTZ001 - the point of the test
+                )
+            )
+
+    assert found == 1
