@@ -14,6 +14,7 @@ from ticketing.projections.catchup import LogSource
 from ticketing.projections.manage import ProjectionHost
 from ticketing.projections.wakeup import ListenWakeup, LocalWakeup, Wakeup
 from ticketing.rules.wiring import install_rules
+from ticketing.sla.validate import SLA_KIND, validate_sla_documents
 from ticketing.store.indexes import create_index_tables
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     create_index_tables(app.log_recorder.engine)
     matrix = load_priority_matrix(settings.priority_matrix_version)
     service = TicketService(app, clock, matrix)
+    service.policy_validators[SLA_KIND] = validate_sla_documents
     local_wakeup = LocalWakeup()
     service.on_committed.append(local_wakeup.notify)
     source = LogSource(

@@ -14,6 +14,7 @@ from ticketing.cli import projections as _projections  # noqa: F401
 from ticketing.cli import queues as _queues  # noqa: F401
 from ticketing.cli import rules as _rules  # noqa: F401 - also agents, groups
 from ticketing.cli import serve as _serve  # noqa: F401
+from ticketing.cli import sla as _sla  # noqa: F401
 from ticketing.cli import tokens as _tokens  # noqa: F401
 from ticketing.cli.app import app
 

@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Final
 
 from ticketing.rules.wiring import start_rules_automation
+from ticketing.sla.wiring import start_sla_scheduler
 
 if TYPE_CHECKING:
     from ticketing.runtime import Runtime
@@ -29,7 +30,10 @@ class EmbeddedAutomation:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self._threads = start_rules_automation(self.runtime, self.stop_event)
+        self._threads = [
+            *start_rules_automation(self.runtime, self.stop_event),
+            start_sla_scheduler(self.runtime, self.stop_event),
+        ]
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -17,13 +17,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import Column, MetaData, String, Table, Uuid, insert, select, update
-from sqlalchemy.exc import DBAPIError
 
 from ticketing.commands.validation import check_name
 from ticketing.errors import InvalidCommandError, NotFoundError
 from ticketing.http.auth import ROLES, Principal, Role
 from ticketing.projections.sqltypes import UtcDateTime
 from ticketing.store.datastore import read_transaction, write_transaction
+from ticketing.store.schema import schema_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -125,11 +125,8 @@ class TokenStore:
         self.engine = engine
 
     def ensure_schema(self) -> None:
-        try:
-            metadata.create_all(self.engine, checkfirst=True)
-        except DBAPIError:
-            # another process created it between our check and our CREATE
-            metadata.create_all(self.engine, checkfirst=True)
+        with schema_transaction(self.engine) as conn:
+            metadata.create_all(conn, checkfirst=True)
 
     def create(
         self, name: object, role: object, now: datetime

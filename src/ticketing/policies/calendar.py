@@ -175,6 +175,8 @@ def first_instant(local: datetime) -> datetime:
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` converted to UTC; naive datetimes are refused."""
+    if moment.tzinfo is UTC:  # the common case, and a hot path
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         msg = f"an aware datetime is required, got naive {moment.isoformat()}"
         raise ValueError(msg)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ticketing.errors import UnknownProjectionError
 from ticketing.projections.audit_trail import AuditTrail
 from ticketing.projections.queue_view import QueueView
+from ticketing.sla.projection import SlaProjection
 
 if TYPE_CHECKING:
     from ticketing.projections.base import Projection
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 def default_projections() -> dict[str, Projection[Any]]:
     """Fresh instances of every projection, by key, in a stable order."""
-    projections: list[Projection[Any]] = [QueueView(), AuditTrail()]
+    projections: list[Projection[Any]] = [QueueView(), AuditTrail(), SlaProjection()]
     return {p.key: p for p in projections}
 
 

@@ -10,10 +10,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select
 
 from ticketing.aggregates.vocabulary import (
     OPEN_STATES,
@@ -25,19 +25,31 @@ from ticketing.errors import InvalidCommandError
 from ticketing.queries.rows import QueueItem
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from uuid import UUID
 
-    from sqlalchemy import ColumnElement, Table
+    from sqlalchemy import ColumnElement, Subquery, Table
     from sqlalchemy.engine import Connection
 
-SortKey = Literal["priority", "age", "updated", "number"]
+SortKey = Literal["priority", "age", "updated", "number", "due", "at_risk"]
 SORTS: Final[dict[str, tuple[tuple[str, bool], ...]]] = {
     # column, descending?  -- ``number`` always ends the key: rows are unique.
     "priority": (("priority", False), ("opened_at", False), ("number", False)),
     "age": (("opened_at", False), ("number", False)),
     "updated": (("updated_at", True), ("number", False)),
     "number": (("number", False),),
+    # SLA (needs ``sla``): soonest due first; most at risk = earliest warning
+    # threshold first. Tickets without a running clock come last.
+    "due": (("sort_sla_due_at", False), ("number", False)),
+    "at_risk": (
+        ("sort_sla_warn_at", False),
+        ("sort_sla_due_at", False),
+        ("number", False),
+    ),
 }
+_NEVER: Final = datetime(9999, 12, 31, tzinfo=UTC)
+#: Sorts that need the SLA projection joined in (``sla=due_times(...)``).
+SLA_SORTS: Final = frozenset({"due", "at_risk"})
 MAX_PAGE: Final = 500
 
 
@@ -144,14 +156,16 @@ def _decode_cursor(cursor: str, sort: tuple[tuple[str, bool], ...]) -> list[Any]
     return out
 
 
-def _after(t: Table, sort: tuple[tuple[str, bool], ...], values: list[Any]) -> Any:
+def _after(
+    c: Mapping[str, Any], sort: tuple[tuple[str, bool], ...], values: list[Any]
+) -> Any:
     """Rows strictly after ``values`` in the sort order (keyset condition)."""
     clause: Any = false()
     for i in range(len(sort) - 1, -1, -1):
         name, desc = sort[i]
-        column = t.c[name]
+        column = c[name]
         step = column < values[i] if desc else column > values[i]
-        equal_prefix = [t.c[sort[j][0]] == values[j] for j in range(i)]
+        equal_prefix = [c[sort[j][0]] == values[j] for j in range(i)]
         clause = or_(and_(*equal_prefix, step), clause)
     return clause
 
@@ -165,11 +179,20 @@ def list_queue(
     sort: str = "priority",
     limit: int = 50,
     cursor: str | None = None,
+    sla: Subquery | None = None,
 ) -> Page:
-    """A page of tickets matching ``flt``; ``position`` is the view's checkpoint."""
+    """A page of tickets matching ``flt``; ``position`` is the view's checkpoint.
+
+    ``sla`` (``ticketing.queries.sla.due_times``) adds each ticket's SLA due
+    time (``sla_due_at``) and enables the ``due`` and ``at_risk`` sorts.
+    """
     if sort not in SORTS:
         raise InvalidCommandError.for_fields(
             {"sort": f"{sort!r} is not one of: {', '.join(SORTS)}"}
+        )
+    if sla is None and sort in SLA_SORTS:
+        raise InvalidCommandError.for_fields(
+            {"sort": f"{sort!r} needs the SLA projection, which is not available"}
         )
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidCommandError.for_fields(
@@ -180,10 +203,20 @@ def list_queue(
     total = int(
         conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
     )
+    columns: dict[str, Any] = dict(t.c)
     query = select(t).where(*where)
+    if sla is not None:
+        due, warn = sla.c.sla_due_at, sla.c.sla_warn_at
+        columns["sort_sla_due_at"] = func.coalesce(due, literal(_NEVER, due.type))
+        columns["sort_sla_warn_at"] = func.coalesce(warn, literal(_NEVER, warn.type))
+        query = query.add_columns(
+            due.label("sla_due_at"),
+            columns["sort_sla_due_at"].label("sort_sla_due_at"),
+            columns["sort_sla_warn_at"].label("sort_sla_warn_at"),
+        ).outerjoin(sla, sla.c.ticket_id == t.c.ticket_id)
     if cursor:
-        query = query.where(_after(t, spec, _decode_cursor(cursor, spec)))
-    order = [t.c[n].desc() if d else t.c[n].asc() for n, d in spec]
+        query = query.where(_after(columns, spec, _decode_cursor(cursor, spec)))
+    order = [columns[n].desc() if d else columns[n].asc() for n, d in spec]
     rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
     items = [QueueItem.from_row(r._mapping) for r in rows[:limit]]
     next_cursor = None

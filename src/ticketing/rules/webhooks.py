@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ticketing.ids import NAMESPACE
 from ticketing.projections.sqltypes import UtcDateTime
 from ticketing.store.datastore import read_transaction, write_transaction
+from ticketing.store.schema import schema_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -79,7 +80,8 @@ attempts_table = Table(
 
 
 def create_webhook_tables(engine: Engine) -> None:
-    metadata.create_all(engine, checkfirst=True)
+    with schema_transaction(engine) as conn:
+        metadata.create_all(conn, checkfirst=True)
 
 
 def delivery_id(origin: str, rule_id: str) -> str:

@@ -21,10 +21,14 @@ STATE_FORMAT: Final = 1
 
 def dump_state(state: SlaState) -> dict[str, Any]:
     """``state`` as JSON-able data (format 1)."""
-    refs: dict[EventRef, int] = {}
+    # A global position names one event: key by it (cheaper than hashing refs).
+    refs: dict[int, tuple[int, EventRef]] = {}
 
     def index(ref: EventRef) -> int:
-        return refs.setdefault(ref, len(refs))
+        found = refs.get(ref.position)
+        if found is None:
+            found = refs[ref.position] = (len(refs), ref)
+        return found[0]
 
     clocks = [
         {
@@ -55,7 +59,7 @@ def dump_state(state: SlaState) -> dict[str, Any]:
         "clocks": clocks,
         "events": [
             [r.version, r.position, r.event_type, r.occurred_at.isoformat()]
-            for r in refs
+            for _, r in refs.values()
         ],
     }
 

@@ -32,7 +32,7 @@ def evaluation_evidence(evaluation: SlaEvaluation) -> dict[str, Any]:
         "format": EVIDENCE_FORMAT,
         "ticket_id": str(evaluation.ticket_id),
         "policy_version": evaluation.policy_version,
-        "as_of": _instant(evaluation.as_of),
+        "as_of": instant_text(evaluation.as_of),
         "clocks": [clock_evidence(c) for c in evaluation.clocks],
     }
 
@@ -48,46 +48,47 @@ def clock_evidence(clock: ClockResult) -> dict[str, Any]:
         "priority": clock.priority,
         "policy_version": clock.policy_version,
         "calendar_version": clock.calendar_version,
-        "started_at": _instant(clock.started_at),
-        "stopped_at": _instant(clock.stopped_at),
+        "started_at": instant_text(clock.started_at),
+        "stopped_at": instant_text(clock.stopped_at),
         **_duration("target", clock.target),
         **_duration("elapsed", clock.elapsed),
         **_duration("remaining", clock.remaining),
-        "due_at": _instant(clock.due_at),
-        "breached_at": _instant(clock.breached_at),
-        "transitions": [_transition(t) for t in clock.transitions],
+        "due_at": instant_text(clock.due_at),
+        "breached_at": instant_text(clock.breached_at),
+        "transitions": [transition_evidence(t) for t in clock.transitions],
         "pauses": [_pause(p) for p in clock.pauses],
         "arithmetic": [_running(r) for r in clock.arithmetic],
         "thresholds": [_threshold(t) for t in clock.thresholds],
     }
 
 
-def _transition(t: Transition) -> dict[str, Any]:
+def transition_evidence(t: Transition) -> dict[str, Any]:
+    """One transition: what, when, why (the causing event) and under which rules."""
     return {
         "kind": t.kind,
-        "at": _instant(t.at),
+        "at": instant_text(t.at),
         "priority": t.priority,
         "detail": t.detail,
         "policy_version": t.policy_version,
         "calendar_version": t.calendar_version,
-        "cause": _event(t.cause),
+        "cause": event_evidence(t.cause),
     }
 
 
 def _pause(p: Pause) -> dict[str, Any]:
     return {
-        "start": _instant(p.start),
-        "end": _instant(p.end),
+        "start": instant_text(p.start),
+        "end": instant_text(p.end),
         "reason": p.reason,
-        "paused_by": _event(p.paused_by),
-        "ended_by": None if p.ended_by is None else _event(p.ended_by),
+        "paused_by": event_evidence(p.paused_by),
+        "ended_by": None if p.ended_by is None else event_evidence(p.ended_by),
     }
 
 
 def _running(r: RunningTime) -> dict[str, Any]:
     return {
-        "start": _instant(r.start),
-        "end": _instant(r.end),
+        "start": instant_text(r.start),
+        "end": instant_text(r.end),
         "ongoing": r.ongoing,
         **_duration("business_time", r.business_time),
         **_duration("cumulative", r.cumulative),
@@ -100,22 +101,22 @@ def _threshold(t: ThresholdMark) -> dict[str, Any]:
     return {
         "percent": t.percent,
         **_duration("business_time", t.business_time),
-        "at": _instant(t.at),
+        "at": instant_text(t.at),
         "projected": t.projected,
     }
 
 
-def _event(ref: EventRef) -> dict[str, Any]:
+def event_evidence(ref: EventRef) -> dict[str, Any]:
     return {
         "ticket_id": str(ref.ticket_id),
         "version": ref.version,
         "position": ref.position,
         "event_type": ref.event_type,
-        "occurred_at": _instant(ref.occurred_at),
+        "occurred_at": instant_text(ref.occurred_at),
     }
 
 
-def _instant(moment: datetime | None) -> str | None:
+def instant_text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 

@@ -41,8 +41,16 @@ class Measure:
     calendars: Mapping[str, Calendar]
     as_of: datetime
 
-    def clock(self, state: SlaState, track: ClockTrack) -> ClockResult:
-        """The result of ``track`` (one clock of ``state``) at ``as_of``."""
+    def clock(
+        self, state: SlaState, track: ClockTrack, *, evidence: bool = True
+    ) -> ClockResult:
+        """The result of ``track`` (one clock of ``state``) at ``as_of``.
+
+        ``evidence=False`` gives the figures only, for projections that keep
+        the clock's marks themselves: ``pauses`` and ``transitions`` are empty,
+        and so are ``thresholds`` unless the clock is running (where they tell
+        a scheduler when to act).
+        """
         target = self.policy.target(state.ticket_type, track.priority, track.metric)
         calendar = self.calendars[target.calendar]
         lines = self._arithmetic(track, calendar)
@@ -73,12 +81,20 @@ class Measure:
             remaining=target.within - elapsed,
             due_at=due_at,
             breached_at=breached_at,
-            pauses=_pauses(track.marks),
-            transitions=tuple(self._transition(m, calendar) for m in track.marks),
+            pauses=_pauses(track.marks) if evidence else (),
+            transitions=(
+                tuple(self._transition(m, calendar) for m in track.marks)
+                if evidence
+                else ()
+            ),
             arithmetic=lines,
-            thresholds=tuple(
-                self._threshold(pct, target.within, lines, calendar, running)
-                for pct in self.policy.thresholds
+            thresholds=(
+                tuple(
+                    self._threshold(pct, target.within, lines, calendar, running)
+                    for pct in self.policy.thresholds
+                )
+                if evidence or running
+                else ()
             ),
         )
 

@@ -1,0 +1,274 @@
+"""SLA queries: compliance figures, MTTA/MTTR, at-risk clocks, queue due times.
+
+They read one SLA projection's tables (the live one, or a what-if scratch
+copy) and take "now" as an argument: nothing stored depends on it. A
+running clock's elapsed time at ``now`` is its stored elapsed (up to its last
+transition) plus the business time since, in the calendar of its target.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import func, select
+
+from ticketing.policies.calendar import business_time_between
+from ticketing.sla.evidence import instant_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+
+    from sqlalchemy import Subquery
+    from sqlalchemy.engine import Connection
+
+    from ticketing.policies.calendar import Calendar
+    from ticketing.sla.tables import SlaTables
+
+DIMENSIONS: Final = ("all", "queue", "group", "priority", "type", "period")
+PERIODS: Final = ("day", "week", "month")
+NONE_KEY: Final = "(none)"
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceRow:
+    """Met/breached clocks of one metric in one group, with mean times.
+
+    For ``response`` the means are MTTA (to the first response), for
+    ``resolution`` MTTR (to the last resolution), in business time (the
+    clock's calendar, pauses excluded) and wall-clock time.
+    """
+
+    dimension: str
+    key: str
+    metric: str
+    met: int
+    breached: int
+    mean_business_seconds: float | None
+    mean_wall_seconds: float | None
+
+    @property
+    def total(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def percent_met(self) -> float | None:
+        return round(100.0 * self.met / self.total, 2) if self.total else None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(total=self.total, percent_met=self.percent_met)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class AtRiskClock:
+    """A running clock past its warning threshold (or overdue), at ``now``."""
+
+    ticket_id: str
+    number: str
+    metric: str
+    cycle: int
+    priority: str
+    queue: str | None
+    group: str | None
+    policy_version: str
+    warn_at: datetime | None
+    due_at: datetime | None
+    elapsed_seconds: float
+    target_seconds: float
+    overdue: bool
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.elapsed_seconds / self.target_seconds, 1)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            warn_at=instant_text(self.warn_at),
+            due_at=instant_text(self.due_at),
+            percent=self.percent,
+        )
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCounts:
+    """Clocks still live at ``now``, by state, and how many are past target."""
+
+    running: int
+    paused: int
+    overdue: int
+
+
+def _period(moment: datetime, period: str) -> str:
+    if period == "day":
+        return moment.date().isoformat()
+    if period == "week":
+        year, week, _ = moment.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{moment.year}-{moment.month:02d}"
+
+
+def _final_clocks(conn: Connection, tables: SlaTables) -> Iterable[Any]:
+    c, t = tables.clocks.c, tables.tickets.c
+    query = (
+        select(
+            c.metric,
+            c.state,
+            c.priority,
+            c.ticket_type,
+            c.started_at,
+            c.stopped_at,
+            c.resolved_at,
+            c.elapsed_seconds,
+            t.queue,
+            t.group_name,
+        )
+        .join_from(tables.clocks, tables.tickets, c.ticket_id == t.ticket_id)
+        .where(c.state.in_(("met", "breached")))
+    )
+    return conn.execution_options(yield_per=5000).execute(query)
+
+
+def compliance(
+    conn: Connection,
+    tables: SlaTables,
+    dimensions: Iterable[str] = DIMENSIONS,
+    period: str = "month",
+) -> list[ComplianceRow]:
+    """% met per metric by each dimension; periods by when the clock stopped (UTC)."""
+    wanted = tuple(dimensions)
+    sums: dict[tuple[str, str, str], list[float]] = defaultdict(
+        lambda: [0, 0, 0.0, 0.0, 0]
+    )
+    for r in _final_clocks(conn, tables):
+        end = r.resolved_at if r.metric == "resolution" else r.stopped_at
+        wall = (end - r.started_at).total_seconds() if end is not None else None
+        keys = {
+            "all": "all",
+            "queue": r.queue or NONE_KEY,
+            "group": r.group_name or NONE_KEY,
+            "priority": r.priority,
+            "type": r.ticket_type,
+            "period": _period(r.stopped_at, period),
+        }
+        for dimension in wanted:
+            acc = sums[dimension, keys[dimension], r.metric]
+            acc[0 if r.state == "met" else 1] += 1
+            acc[2] += r.elapsed_seconds
+            if wall is not None:
+                acc[3] += wall
+                acc[4] += 1
+    rows = []
+    for (dimension, key, metric), (
+        met,
+        breached,
+        business,
+        wall,
+        walls,
+    ) in sums.items():
+        total = met + breached
+        rows.append(
+            ComplianceRow(
+                dimension=dimension,
+                key=key,
+                metric=metric,
+                met=int(met),
+                breached=int(breached),
+                mean_business_seconds=round(business / total, 3) if total else None,
+                mean_wall_seconds=round(wall / walls, 3) if walls else None,
+            )
+        )
+    order = {d: i for i, d in enumerate(DIMENSIONS)}
+    rows.sort(key=lambda r: (order.get(r.dimension, 99), r.key, r.metric))
+    return rows
+
+
+def live_counts(conn: Connection, tables: SlaTables, now: datetime) -> LiveCounts:
+    c = tables.clocks.c
+    counts: dict[str, int] = {
+        r[0]: int(r[1])
+        for r in conn.execute(
+            select(c.state, func.count())
+            .where(c.state.in_(("running", "paused")))
+            .group_by(c.state)
+        )
+    }
+    overdue = conn.execute(
+        select(func.count()).where(
+            ((c.state == "running") & (c.due_at <= now))
+            | ((c.state == "paused") & c.breached_at.is_not(None))
+        )
+    ).scalar_one()
+    return LiveCounts(
+        running=int(counts.get("running", 0)),
+        paused=int(counts.get("paused", 0)),
+        overdue=int(overdue),
+    )
+
+
+def at_risk(
+    conn: Connection,
+    tables: SlaTables,
+    now: datetime,
+    calendar_of: Callable[[Any], Calendar],
+    limit: int = 100,
+) -> list[AtRiskClock]:
+    """Running clocks past their first threshold at ``now``, soonest due first.
+
+    ``calendar_of(row)`` returns the calendar a clock row counts in (it depends
+    on the ticket's policy, see ``ticketing.sla.reading``).
+    """
+    c, t = tables.clocks.c, tables.tickets.c
+    query = (
+        select(tables.clocks, t.number, t.queue, t.group_name, t.policy_position)
+        .join_from(tables.clocks, tables.tickets, c.ticket_id == t.ticket_id)
+        .where(c.state == "running", c.warn_at <= now)
+        .order_by(c.due_at, c.ticket_id, c.metric, c.sequence)
+        .limit(limit)
+    )
+    found: list[AtRiskClock] = []
+    for r in conn.execute(query):
+        since = business_time_between(calendar_of(r), r.measured_at, now)
+        elapsed = r.elapsed_seconds + since.total_seconds()
+        found.append(
+            AtRiskClock(
+                ticket_id=str(r.ticket_id),
+                number=r.number,
+                metric=r.metric,
+                cycle=r.cycle,
+                priority=r.priority,
+                queue=r.queue,
+                group=r.group_name,
+                policy_version=r.policy_version,
+                warn_at=r.warn_at,
+                due_at=r.due_at,
+                elapsed_seconds=round(elapsed, 3),
+                target_seconds=r.target_seconds,
+                overdue=r.due_at is not None and r.due_at <= now,
+            )
+        )
+    return found
+
+
+def due_times(tables: SlaTables) -> Subquery:
+    """Per ticket: the earliest due and warning instants of its running clocks.
+
+    Columns ``ticket_id``, ``sla_due_at``, ``sla_warn_at``; join it to a queue
+    view to order a backlog by due time or by risk.
+    """
+    c = tables.clocks.c
+    return (
+        select(
+            c.ticket_id,
+            func.min(c.due_at).label("sla_due_at"),
+            func.min(c.warn_at).label("sla_warn_at"),
+        )
+        .where(c.state == "running")
+        .group_by(c.ticket_id)
+        .subquery("sla_due")
+    )
