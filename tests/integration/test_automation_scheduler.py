@@ -124,3 +124,19 @@ def test_only_one_scheduler_holds_the_lock(
     active.close()
     assert [f.status for f in standby.tick()] == ["replayed"]
     standby.close()
+
+
+def test_memory_of_fired_timers_is_bounded_by_what_is_still_due(
+    env: tuple[Runtime, SettableClock, UUID],
+) -> None:
+    rt, clock, ticket_id = env
+    timer = OneTimer(ticket_id, at=START, armed=START)
+    scheduler = _scheduler(rt, clock, timer)
+    scheduler.tick()
+    assert scheduler._done == {f"{ticket_id}:resolution:75:1"}  # noqa: SLF001
+
+    scheduler.sources = []  # the timer is no longer reported (moot)
+    scheduler.tick()
+
+    assert scheduler._done == set()  # noqa: SLF001
+    scheduler.close()

@@ -93,12 +93,17 @@ class Scheduler:
             return []
         now = self.clock.now()
         results: list[Fired] = []
+        reported: set[str] = set()
         for source in self.sources:
             for due in source.due(now):
+                reported.add(due.key)
                 if due.key in self._done or due.due_at > now:
                     continue
                 results.append(self._fire(due))
                 self._done.add(due.key)
+        # Forget timers no source reports any more (fired and moved on, or
+        # moot): memory stays bounded by what is currently due.
+        self._done &= reported
         self.fired.extend(results)
         del self.fired[:-1000]
         return results
