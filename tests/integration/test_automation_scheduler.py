@@ -133,10 +133,10 @@ def test_memory_of_fired_timers_is_bounded_by_what_is_still_due(
     timer = OneTimer(ticket_id, at=START, armed=START)
     scheduler = _scheduler(rt, clock, timer)
     scheduler.tick()
-    assert scheduler._done == {f"{ticket_id}:resolution:75:1"}  # noqa: SLF001
+    assert scheduler._done == {f"{ticket_id}:resolution:75:1"}
 
     scheduler.sources = []  # the timer is no longer reported (moot)
     scheduler.tick()
 
-    assert scheduler._done == set()  # noqa: SLF001
+    assert scheduler._done == set()
     scheduler.close()
