@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from ticketing.http.commandmap import ALL_COMMAND_ROUTES, body_fields
 from ticketing.http.schemas import command_body_schema
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 def _served(api: Api) -> set[tuple[str, str]]:
     served = set()
     for route in api.app.routes:
+        if isinstance(route, Mount) and route.path == "/console":
+            continue  # the web console's HTML pages (docs/console.md), not the API
         assert isinstance(route, Route), f"unexpected route type {route!r}"
         for method in route.methods or ():
             if method != "HEAD":

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from ticketing.console.mount import console_mount
 from ticketing.errors import TicketingError
 from ticketing.http import (
     routes_commands,
@@ -106,7 +107,7 @@ def create_app(
                 runtime.close()
 
     app = Starlette(
-        routes=[spec.to_route() for spec in specs],
+        routes=[*(spec.to_route() for spec in specs), console_mount()],
         middleware=[Middleware(RequestMiddleware, metrics=api.metrics)],
         exception_handlers={
             TicketingError: handle_ticketing_error,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from ticketing.commands import messages as m
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ticketing.commands.service import CommandResult, TicketService
+    from ticketing.http.auth import Principal
     from ticketing.http.routing import Call
+    from ticketing.http.state import ApiState
 
 REF = Param("ref", "path", {"type": "string"}, True, "Ticket number or id")
 IDEMPOTENCY_KEY = Param(
@@ -126,14 +129,21 @@ async def _build(call: Call, route: CommandRoute, ref: str | None) -> m.Command:
     return _parse(route.command, args)
 
 
-async def _execute(call: Call, route: CommandRoute, ref: str | None) -> Response:
-    principal = call.principal
-    service = call.api.runtime.service
-    correlation = header_name(call.request, "X-Correlation-Id")
-    command = await _build(call, route, ref)
+async def execute_as(
+    api: ApiState,
+    principal: Principal,
+    command: m.Command,
+    correlation: str | None = None,
+) -> CommandResult:
+    """Check ``principal``'s scope rules, then execute ``command`` as them.
+
+    Every client of the command service over HTTP (the JSON API and the web
+    console) goes through here, so the scope rules cannot differ between them.
+    """
+    service = api.runtime.service
     ticket = None
     if needs_ticket(principal, command) and isinstance(command, m.TicketCommand):
-        ticket = await call.blocking(service.load, command.ticket_id)
+        ticket = await run_in_threadpool(service.load, command.ticket_id)
     check_command(principal, command, ticket)
     moving = isinstance(command, m.RouteTicket | m.AssignTicket)
     if ticket is not None and moving and command.expected_version is None:
@@ -141,12 +151,19 @@ async def _execute(call: Call, route: CommandRoute, ref: str | None) -> Response
         command = dataclasses.replace(command, expected_version=ticket.version)
     ctx = CommandContext(actor=principal.actor, correlation_id=correlation)
     try:
-        result = await call.blocking(service.execute, command, ctx)
+        result = await run_in_threadpool(service.execute, command, ctx)
     except TicketingError as exc:
-        call.api.metrics.observe_command(command.name, exc.code)
+        api.metrics.observe_command(command.name, exc.code)
         raise
     outcome = "replayed" if result.replayed else "accepted"
-    call.api.metrics.observe_command(command.name, outcome)
+    api.metrics.observe_command(command.name, outcome)
+    return result
+
+
+async def _execute(call: Call, route: CommandRoute, ref: str | None) -> Response:
+    correlation = header_name(call.request, "X-Correlation-Id")
+    command = await _build(call, route, ref)
+    result = await execute_as(call.api, call.principal, command, correlation)
     headers = {"ETag": etag(result.version)}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -86,7 +86,7 @@ async def stream_events(call: Call) -> Response:
     if call.request.method == "HEAD":  # the headers a GET would get, no stream
         return Response(media_type="text/event-stream", headers=headers)
     return StreamingResponse(
-        _events(call.api, selector, position),
+        event_stream(call.api, selector, position),
         media_type="text/event-stream",
         headers=headers,
     )
@@ -96,9 +96,10 @@ def _read(api: ApiState, position: int) -> list[LogRecord]:
     return api.runtime.recorder.select_log(position, BATCH)
 
 
-async def _events(
+async def event_stream(
     api: ApiState, selector: Selector, position: int
 ) -> AsyncIterator[str]:
+    """SSE lines of the events ``selector`` forwards, from after ``position``."""
     config = api.config
     deadline = time.monotonic() + config.sse_max_seconds
     api.metrics.stream_opened()

@@ -1,0 +1,216 @@
+"""The queue board: open tickets per queue with state, priority, assignee, age, SLA.
+
+Served from the ``queue_view`` projection exactly as ``GET /tickets`` is
+(same filter, same role rule: a requester only ever sees their own tickets),
+with each ticket's earliest SLA due and warning instants from the SLA
+projection read in the same transaction. The browser refreshes the board
+region when the event stream reports a new event, asking for the position
+it was told about, so the fragment it gets already includes that event.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from ticketing.aggregates.vocabulary import PRIORITIES, STATES
+from ticketing.console.pages import page
+from ticketing.http.consistency import read_projection
+from ticketing.http.payloads import MAX_POSITION, QueryArgs
+from ticketing.queries.queues import SORTS, QueueFilter, list_queue, queue_counts
+from ticketing.queries.sla import due_times
+from ticketing.sla.projection import SLA_KEY
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.engine import Connection
+    from starlette.responses import Response
+
+    from ticketing.console.pages import Page
+    from ticketing.projections.manage import ActiveView
+    from ticketing.queries.rows import QueueItem
+
+BOARD_LIMIT: Final = 300
+FILTERS: Final = ("queue", "assignee", "state", "priority", "sort", "min_position")
+SORT_LABELS: Final = {
+    "priority": "priority, then oldest",
+    "age": "oldest first",
+    "updated": "recently updated",
+    "number": "number",
+    "due": "SLA due soonest",
+    "at_risk": "most at risk",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One ticket on the board, with its SLA highlight at ``now``."""
+
+    item: QueueItem
+    age_seconds: float
+    due_at: datetime | None
+    warn_at: datetime | None
+    risk: str  # "overdue" | "at_risk" | "ok" | "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    queues: OrderedDict[str, list[BoardRow]]
+    total: int
+    shown: int
+    position: int
+    queue_names: list[str]
+    sla: bool
+
+
+def risk_of(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> str:
+    """How a ticket's earliest running SLA clock stands at ``now``."""
+    if due_at is None:
+        return "none"
+    if due_at <= now:
+        return "overdue"
+    if warn_at is not None and warn_at <= now:
+        return "at_risk"
+    return "ok"
+
+
+def _without_blanks(request: Request) -> Request:
+    """The request with empty query values dropped (a form's unset fields)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if v.strip()]
+    return Request({**request.scope, "query_string": urlencode(kept).encode()})
+
+
+@dataclass(frozen=True, slots=True)
+class BoardQuery:
+    flt: QueueFilter
+    sort: str
+    min_position: int | None
+    params: dict[str, Any]
+
+
+def _board_query(p: Page) -> BoardQuery:
+    q = QueryArgs(_without_blanks(p.request), FILTERS)
+    principal = p.user.principal
+    states = q.choices("state", STATES)
+    priorities = q.choices("priority", PRIORITIES)
+    queue = q.string("queue")
+    assignee = q.string("assignee")
+    sort = q.choice("sort", tuple(SORTS)) or "priority"
+    min_position = q.integer("min_position", 0, MAX_POSITION)
+    q.done()
+    flt = QueueFilter(
+        queue=queue,
+        assignee=assignee,
+        requester_id=principal.id if principal.is_requester else None,
+        states=states or QueueFilter().states,
+        priorities=priorities,
+    )
+    params = {
+        "queue": queue or "",
+        "assignee": assignee or "",
+        "state": list(states),
+        "priority": list(priorities),
+        "sort": sort,
+    }
+    return BoardQuery(flt, sort, min_position, params)
+
+
+async def _read_board(p: Page, bq: BoardQuery, now: datetime) -> Board:
+    host = p.api.runtime.projections
+    has_sla = SLA_KEY in host.projections
+    sort = bq.sort if has_sla or bq.sort not in ("due", "at_risk") else "priority"
+
+    def query(conn: Connection, view: ActiveView) -> Board:
+        sla = None
+        if has_sla:
+            sla = due_times(host.active_view(conn, SLA_KEY).tables)
+        page_ = list_queue(
+            conn,
+            view.tables.tickets,
+            view.generation.position,
+            bq.flt,
+            sort=sort,
+            limit=BOARD_LIMIT,
+            sla=sla,
+        )
+        warn = _warn_times(conn, sla, [i.ticket_id for i in page_.items])
+        queues: OrderedDict[str, list[BoardRow]] = OrderedDict()
+        for item in page_.items:
+            warn_at = warn.get(item.ticket_id)
+            queues.setdefault(item.queue or "(no queue)", []).append(
+                BoardRow(
+                    item=item,
+                    age_seconds=item.age_seconds(now),
+                    due_at=item.sla_due_at,
+                    warn_at=warn_at,
+                    risk=risk_of(item.sla_due_at, warn_at, now),
+                )
+            )
+        everywhere = QueueFilter(requester_id=bq.flt.requester_id, states=())
+        names = sorted(
+            {r["queue"] for r in queue_counts(conn, view.tables.tickets, everywhere)}
+            - {None}
+        )
+        return Board(
+            queues=OrderedDict(sorted(queues.items())),
+            total=page_.total,
+            shown=len(page_.items),
+            position=page_.position,
+            queue_names=names,
+            sla=has_sla,
+        )
+
+    return await read_projection(p.api, "queue_view", bq.min_position, query)
+
+
+def _warn_times(conn: Connection, sla: Any, ids: list[Any]) -> dict[Any, datetime]:
+    if sla is None or not ids:
+        return {}
+    rows = conn.execute(
+        select(sla.c.ticket_id, sla.c.sla_warn_at).where(sla.c.ticket_id.in_(ids))
+    )
+    return {r.ticket_id: r.sla_warn_at for r in rows if r.sla_warn_at is not None}
+
+
+def _context(p: Page, bq: BoardQuery, board: Board, now: datetime) -> dict[str, Any]:
+    return {
+        "board": board,
+        "now": now,
+        "params": bq.params,
+        "states": STATES,
+        "priorities": PRIORITIES,
+        "sorts": SORT_LABELS,
+        "query_string": urlencode(
+            [(k, v) for k, vs in bq.params.items() for v in _listed(vs) if v]
+        ),
+    }
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+async def board_page(p: Page) -> Response:
+    p.require("queue.read")
+    bq = _board_query(p)
+    now = p.api.runtime.clock.now()
+    board = await _read_board(p, bq, now)
+    return p.render("board.html", _context(p, bq, board, now))
+
+
+async def board_rows(p: Page) -> Response:
+    p.require("queue.read")
+    bq = _board_query(p)
+    now = p.api.runtime.clock.now()
+    board = await _read_board(p, bq, now)
+    return p.render("board_rows.html", _context(p, bq, board, now))
+
+
+BOARD_PAGE: Final = page(board_page)
+BOARD_ROWS: Final = page(board_rows, fragment=True)
