@@ -1,4 +1,4 @@
-"""A real ``ticketing serve`` on loopback over a temporary SQLite file, for browser tests.
+"""A real ``ticketing serve`` on loopback over a temporary SQLite file (browser tests).
 
 The database gets a synthetic history (``ticketing demo``), a candidate SLA
 policy activated for a far-future date (so it is offered to what-if but
@@ -93,6 +93,12 @@ class Served:
         response.raise_for_status()
         return response.json()
 
+    def close_resolved(self) -> None:
+        """Close the demo's resolved tickets, so resolution clocks have outcomes."""
+        page = self.api("bob", "GET", "/tickets?state=resolved&limit=500")
+        for item in page["items"]:
+            self.api("bob", "POST", f"/tickets/{item['number']}/close")
+
 
 def serve(directory: Path) -> Iterator[Served]:
     """Seed a database in ``directory``, serve it, stop the server afterwards."""
@@ -100,7 +106,9 @@ def serve(directory: Path) -> Iterator[Served]:
     env = {**os.environ, "TICKETING_DB_URL": db_url}
     _cli(env, "demo", "--tickets", "40", "--seed", "3")
     policy = strict_policy(directory)
-    _cli(env, "sla", "activate", str(policy), "--effective-from", "2099-01-01T00:00:00Z")
+    _cli(
+        env, "sla", "activate", str(policy), "--effective-from", "2099-01-01T00:00:00Z"
+    )
     tokens = _tokens(db_url)
     port = free_port()
     script = Path(sys.executable).with_name("ticketing")
@@ -122,7 +130,9 @@ def serve(directory: Path) -> Iterator[Served]:
                 pass
             assert time.monotonic() < deadline, "the server did not start in time"
             time.sleep(0.2)
-        yield Served(base, tokens)
+        served = Served(base, tokens)
+        served.close_resolved()
+        yield served
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -25,7 +25,8 @@ def test_sign_in_sets_a_strict_http_only_cookie(console: Console) -> None:
 
     assert response.status_code == 303
     cookie = next(
-        v for k, v in response.headers.multi_items()
+        v
+        for k, v in response.headers.multi_items()
         if k == "set-cookie" and v.startswith("ticketing_console=")
     )
     assert "HttpOnly" in cookie

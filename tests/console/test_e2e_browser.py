@@ -1,4 +1,4 @@
-"""End to end: Debian's Chromium, driven by Playwright, against a real ``ticketing serve``.
+"""End to end: Debian's Chromium, driven by Playwright, against ``ticketing serve``.
 
 Covers sign-in, the live board, working a ticket (assign, hold, resume,
 resolve), the live timeline and the stale-page refusal, the as-of slider,
@@ -29,8 +29,7 @@ CHROMIUM: Final = Path("/usr/bin/chromium")
 REQUIRED: Final = os.environ.get("TICKETING_REQUIRE_BROWSER") == "1"
 WAIT_MS: Final = 20_000
 SHOTS: Final = Path(
-    os.environ.get("TICKETING_SCREENSHOTS")
-    or Path(__file__).parent / "screenshots"
+    os.environ.get("TICKETING_SCREENSHOTS") or Path(__file__).parent / "screenshots"
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
@@ -202,6 +201,7 @@ def test_timeline_updates_live_and_a_stale_page_is_refused(
     page.get_by_label("Agent").fill("alice")
     submit(page, "assign")
     expect(page.locator("#problem")).to_contain_text("changed since you loaded it")
+    shot(page, "04b-ticket-stale-refused")
     state = served.api("alice", "GET", f"/tickets/{number}")["state"]
     assert state["assignee"] is None
 

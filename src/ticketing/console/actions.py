@@ -53,7 +53,9 @@ FORMS: Final[dict[str, ActionForm]] = {
             "Change priority",
             ("impact", "urgency", "priority_override", "reason"),
         ),
-        ActionForm("resolve", "resolve_ticket", "Resolve", ("resolution_code", "notes")),
+        ActionForm(
+            "resolve", "resolve_ticket", "Resolve", ("resolution_code", "notes")
+        ),
         ActionForm("reopen", "reopen_ticket", "Reopen", ("reason",)),
         ActionForm("close", "close_ticket", "Close", ("note",)),
     )

@@ -44,7 +44,9 @@ async def audit_page(p: Page) -> Response:
         "audit.html",
         {
             "history": history,
-            "rows": list(zip(history.entries, history.records, history.chain, strict=True)),
+            "rows": list(
+                zip(history.entries, history.records, history.chain, strict=True)
+            ),
             "tampered": tampered,
             "can_evidence": p.user.can("sla.evidence"),
         },
@@ -74,9 +76,7 @@ async def export_evidence(p: Page) -> Response:
     p.require("sla.evidence")
     ticket_id = await p.api.refs.aresolve(_ref(p))
     host = p.api.runtime.projections
-    data = await p.blocking(
-        ticket_evidence, host, ticket_id, p.api.runtime.clock.now()
-    )
+    data = await p.blocking(ticket_evidence, host, ticket_id, p.api.runtime.clock.now())
     return _download(data, f"{data['number']}-sla-evidence.json")
 
 

@@ -62,9 +62,7 @@ class _Axis:
         offset = (moment - self.start).total_seconds() / self.span
         return round(min(max(offset, 0.0), 1.0) * 100.0, 3)
 
-    def segment(
-        self, kind: str, start: datetime, end: datetime, title: str
-    ) -> Segment:
+    def segment(self, kind: str, start: datetime, end: datetime, title: str) -> Segment:
         left = self.pos(start)
         return Segment(kind, left, max(self.pos(end) - left, 0.4), title)
 
@@ -79,7 +77,7 @@ def _bounds(clocks: list[dict[str, Any]], as_of: datetime) -> tuple[datetime, da
             if (m := _at(c.get(key))) is not None
         )
     start = min(starts) if starts else as_of
-    return start, max(max(ends), start)
+    return start, max(*ends, start)
 
 
 def _bar(axis: _Axis, clock: dict[str, Any], as_of: datetime) -> ClockBar:

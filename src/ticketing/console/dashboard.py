@@ -55,9 +55,7 @@ def series(rows: list[ComplianceRow], dimension: str) -> Series:
     for metric in METRICS:
         found = [by_key.get((label, metric)) for label in labels]
         percent[metric] = [None if r is None else r.percent_met for r in found]
-        counts[metric] = [
-            "-" if r is None else f"{r.met}/{r.total}" for r in found
-        ]
+        counts[metric] = ["-" if r is None else f"{r.met}/{r.total}" for r in found]
     return Series(labels, percent, counts)
 
 
@@ -89,9 +87,7 @@ def _dashboard(p: Page) -> dict[str, Any]:
 async def dashboard_page(p: Page) -> Response:
     p.require("sla.read")
     data = await p.blocking(_dashboard, p)
-    return p.render(
-        "dashboard.html", {**data, "can_whatif": p.user.can("sla.whatif")}
-    )
+    return p.render("dashboard.html", {**data, "can_whatif": p.user.can("sla.whatif")})
 
 
 def candidates(p: Page) -> list[str]:
@@ -108,9 +104,12 @@ def _whatif(p: Page, policy: str) -> dict[str, Any]:
     result = run_whatif(host, bundle, now, ("all", "priority"), "week")
     old = {(r.dimension, r.key, r.metric): r for r in result.old.compliance}
     new = {(r.dimension, r.key, r.metric): r for r in result.new.compliance}
-    side_by_side = [(key, old.get(key), new.get(key)) for key in sorted(old.keys() | new.keys())]
-    old_p, new_p = series(result.old.compliance, "priority"), series(
-        result.new.compliance, "priority"
+    side_by_side = [
+        (key, old.get(key), new.get(key)) for key in sorted(old.keys() | new.keys())
+    ]
+    old_p, new_p = (
+        series(result.old.compliance, "priority"),
+        series(result.new.compliance, "priority"),
     )
     return {
         "result": result,

@@ -133,9 +133,7 @@ async def login(request: Request) -> Response:
     if len(token) <= MAX_TOKEN_CHARS:
         record = await run_in_threadpool(api.tokens.verify, token, now)
     if record is None:
-        return _login_page(
-            request, "that API token is unknown or revoked", status=401
-        )
+        return _login_page(request, "that API token is unknown or revoked", status=401)
     response = RedirectResponse(f"{COOKIE_PATH}/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -167,4 +165,3 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse(f"{COOKIE_PATH}/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response
-

@@ -57,9 +57,9 @@ class BoardSelector:
         for log in events:
             if isinstance(log.event, Ticket.Opened):
                 self.owners[log.originator_id] = log.event.requester_id
-            if self.requester is not None:
-                if self.owners.get(log.originator_id) != self.requester:
-                    continue
+            mine = self.owners.get(log.originator_id) == self.requester
+            if self.requester is not None and not mine:
+                continue
             rendered = event_json(log, redact=self.requester is not None)
             if rendered is not None:
                 out.append(rendered)
@@ -86,9 +86,7 @@ async def _selector(p: Page, ticket: str | None) -> Selector:
     runtime = p.api.runtime
     principal = p.user.principal
     if ticket is None:
-        return BoardSelector(
-            runtime, principal.id if principal.is_requester else None
-        )
+        return BoardSelector(runtime, principal.id if principal.is_requester else None)
     view = await p.blocking(get_ticket, runtime.service, ticket)
     check_visible(principal, view.requester_id, view.number)
     return TicketSelector(runtime, view.ticket_id, redact=principal.is_requester)

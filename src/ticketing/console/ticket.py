@@ -165,12 +165,8 @@ async def ticket_action(p: Page) -> Response:
         if status in (403, 404):
             raise
         return await _page(p, problem=_problem_text(exc), status=status)
-    number = await p.blocking(
-        lambda: get_ticket(p.api.runtime.service, _ref(p)).number
-    )
-    return RedirectResponse(
-        f"/console/tickets/{number}?done={verb}", status_code=303
-    )
+    number = await p.blocking(lambda: get_ticket(p.api.runtime.service, _ref(p)).number)
+    return RedirectResponse(f"/console/tickets/{number}?done={verb}", status_code=303)
 
 
 def _problem_text(exc: TicketingError) -> str:
@@ -202,7 +198,9 @@ async def as_of_fragment(p: Page) -> Response:
     q.done()
     ticket_id = await p.api.refs.aresolve(_ref(p))
     if version is None:
-        version = (await p.blocking(get_ticket, p.api.runtime.service, str(ticket_id))).version
+        version = (
+            await p.blocking(get_ticket, p.api.runtime.service, str(ticket_id))
+        ).version
     data = await p.blocking(_as_of, p, ticket_id, version)
     return p.render("ticket_asof.html", data)
 

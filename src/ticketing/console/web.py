@@ -73,6 +73,22 @@ def instant(value: object) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def value_text(value: object) -> str:
+    """A field value as a person reads it: instants in UTC, empty as a dash."""
+    if value is None or value in ("", [], {}):
+        return "—"
+    if isinstance(value, str) and len(value) >= 20 and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return instant(moment)
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
 def json_data(value: object) -> Markup:
     """JSON safe to place inside ``<script type="application/json">``."""
     text = json.dumps(value, separators=(",", ":"), default=str)
@@ -90,6 +106,7 @@ def _environment() -> Environment:
     env.filters["duration"] = duration_text
     env.filters["instant"] = instant
     env.filters["json_data"] = json_data
+    env.filters["value"] = value_text
     return env
 
 

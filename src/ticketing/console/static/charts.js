@@ -1,7 +1,7 @@
 // Charts for the SLA dashboard and the what-if page (vendored Chart.js, UMD build).
 "use strict";
 
-var COLORS = { response: "#1f5fbf", resolution: "#b3450e", old: "#5a5a5a", candidate: "#1f7a3a" };
+var COLORS = { response: "#1f5fbf", resolution: "#b3450e" };
 
 function percentAxis() {
   return { y: { min: 0, max: 100, title: { display: true, text: "% met" } } };
@@ -34,13 +34,15 @@ document.addEventListener("DOMContentLoaded", function () {
     var labels = data.old.labels.slice();
     data.new.labels.forEach(function (l) { if (labels.indexOf(l) < 0) labels.push(l); });
     labels.sort();
-    var pick = function (series, label) {
+    var pick = function (series, metric, label) {
       var i = series.labels.indexOf(label);
-      return i < 0 ? null : series.percent.resolution[i];
+      return i < 0 ? null : series.percent[metric][i];
     };
-    barChart("chart-whatif", labels, [
-      { label: "live: resolution % met", data: labels.map(function (l) { return pick(data.old, l); }), backgroundColor: COLORS.old },
-      { label: "candidate: resolution % met", data: labels.map(function (l) { return pick(data.new, l); }), backgroundColor: COLORS.candidate },
-    ]);
+    var sets = [];
+    [["response", "#1f5fbf", "#8fb3e8"], ["resolution", "#b3450e", "#f0b48f"]].forEach(function (m) {
+      sets.push({ label: "live " + m[0] + " % met", data: labels.map(function (l) { return pick(data.old, m[0], l); }), backgroundColor: m[1] });
+      sets.push({ label: "candidate " + m[0] + " % met", data: labels.map(function (l) { return pick(data.new, m[0], l); }), backgroundColor: m[2], borderColor: m[1], borderWidth: 2 });
+    });
+    barChart("chart-whatif", labels, sets);
   }
 });

@@ -39,6 +39,8 @@ function liveTicket(ticket) {
   var source = new EventSource(ticket.dataset.stream);
   source.onmessage = function (message) {
     var event = JSON.parse(message.data);
+    var slider = document.getElementById("asof-slider");
+    if (slider && event.version > Number(slider.max)) slider.max = String(event.version);
     if (event.version > version) {
       var stale = document.getElementById("stale");
       var what = document.getElementById("stale-what");
