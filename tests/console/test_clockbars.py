@@ -120,7 +120,13 @@ def test_every_segment_and_marker_stays_on_the_axis(
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "-"), (45, "45s"), (125, "2m"), (7500, "2h 5m"), (3 * 86400 + 7200, "3d 2h")],
+    [
+        (None, "-"),
+        (45, "45s"),
+        (125, "2m"),
+        (7500, "2h 5m"),
+        (3 * 86400 + 7200, "3d 2h"),
+    ],
 )
 def test_duration_text(seconds: float | None, text: str) -> None:
     assert duration_text(seconds) == text

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.tamper import edit_state_byte
+
 if TYPE_CHECKING:
     from tests.console.conftest import Console
 
@@ -360,3 +362,20 @@ def test_whatif_compares_the_live_policy_with_a_candidate(console: Console) -> N
     assert page.status_code == 200
     assert "Live vs default-v1" in page.text
     assert "Tickets that flip" in page.text
+
+
+def test_audit_view_reports_a_tampered_event(console: Console) -> None:
+    # given a ticket whose second stored event was edited in the database
+    number = console.open_ticket()
+    console.api.command(number, "assign", {"agent_id": "alice"})
+    edit_state_byte(console.api.runtime.settings.db_url, 2)
+    console.sign_in("auditor")
+
+    # when the auditor opens the audit view
+    page = console.get(f"/console/tickets/{number}/audit")
+
+    # then it names the version that no longer verifies
+    assert page.status_code == 200
+    assert "Chain verification failed" in page.text
+    assert "version(s) 2" in page.text
+    assert "tampered" in page.text

@@ -107,4 +107,4 @@ def test_timeline_fragment_lists_every_event_newest_first(
     text = console.get(f"/console/tickets/{number}/timeline").text
 
     assert text.index("v2 Assigned") < text.index("v1 Opened")
-    assert "by <span class=\"actor\">agent</span>" in text
+    assert 'by <span class="actor">agent</span>' in text

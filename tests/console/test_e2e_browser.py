@@ -228,6 +228,8 @@ def test_as_of_slider_shows_an_earlier_state(page: Page, served: Served) -> None
 
 def test_auditor_sees_chain_status_and_exports(page: Page, served: Served) -> None:
     number = open_ticket(served)
+    served.api("alice", "POST", f"/tickets/{number}/assign", agent_id="alice")
+    served.api("alice", "POST", f"/tickets/{number}/comments", body="Looking")
     sign_in(page, served, "audrey")
     page.goto(f"/console/tickets/{number}")
     expect(page.locator("text=cannot change tickets")).to_be_visible()
