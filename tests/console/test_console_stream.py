@@ -108,3 +108,20 @@ def test_timeline_fragment_lists_every_event_newest_first(
 
     assert text.index("v2 Assigned") < text.index("v1 Opened")
     assert 'by <span class="actor">agent</span>' in text
+
+
+def test_a_reconnecting_stream_resumes_after_its_last_event_id(
+    short_streams: Console,
+) -> None:
+    console = short_streams
+    number = console.open_ticket()
+    console.api.command(number, "assign", {"agent_id": "alice"})
+    console.sign_in("agent")
+
+    response = console.api.client.get(
+        "/console/events",
+        params={"after": 0},
+        headers={"Last-Event-ID": "1"},
+    )
+
+    assert [f["data"]["event_type"] for f in _frames(response.text)] == ["Assigned"]

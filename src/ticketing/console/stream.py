@@ -101,8 +101,9 @@ async def console_events(p: Page) -> Response:
     selector = await _selector(p, ticket)
     head = await p.blocking(p.api.runtime.projections.source.head)
     last = p.request.headers.get("last-event-id", "").strip()
-    if after is None and last.isdigit() and len(last) <= 18:
-        after = int(last)
+    if last.isdigit() and len(last) <= 18:
+        # a reconnecting EventSource: resume after the last event it got
+        after = max(after or 0, int(last))
     if after is not None and after > head:
         raise InvalidCommandError.for_fields(
             {"after": f"{after} is beyond the log head ({head})"}

@@ -107,6 +107,8 @@ def _read(p: Page, ticket_id: UUID) -> dict[str, Any]:
         "fields": ordered_fields(view.state),
         "history": history if p.user.can("ticket.history") else None,
         "comments": list_comments(history, include_internal=not requester),
+        # the live stream starts after the last event this page shows
+        "last_position": history.entries[-1].position,
         "clocks": _clocks(p, ticket_id, None),
     }
 
