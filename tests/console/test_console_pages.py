@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from typing import TYPE_CHECKING
 
 import pytest
@@ -379,3 +380,31 @@ def test_audit_view_reports_a_tampered_event(console: Console) -> None:
     assert "Chain verification failed" in page.text
     assert "version(s) 2" in page.text
     assert "tampered" in page.text
+
+
+def test_static_files_and_the_vendored_chart_library_are_served(
+    console: Console,
+) -> None:
+    for path, media in (
+        ("/console/static/console.css", "text/css"),
+        ("/console/static/console.js", "javascript"),
+        ("/console/static/vendor/chartjs/chart.umd.min.js", "javascript"),
+    ):
+        response = console.get(path)
+        assert response.status_code == 200, path
+        assert media in response.headers["content-type"]
+
+
+def test_no_page_or_script_of_ours_loads_anything_from_elsewhere() -> None:
+    package = files("ticketing.console")
+    ours = [
+        *(package / "templates").iterdir(),
+        package / "static" / "console.js",
+        package / "static" / "charts.js",
+        package / "static" / "console.css",
+    ]
+
+    for resource in ours:
+        text = resource.read_text()
+        for needle in ("http://", "https://", 'src="//', 'href="//', "url(//"):
+            assert needle not in text, f"{resource.name} refers to {needle}"
