@@ -10,6 +10,7 @@ import pytest
 import ticketing.http.errors as http_errors
 from tests.http.schema_check import assert_conforms
 from ticketing import errors
+from ticketing.console.session import CsrfRefusedError
 from ticketing.http.errors import status_for
 from ticketing.rules.errors import RuleSetError
 from ticketing.store.log_export import ExportError
@@ -56,6 +57,7 @@ EXPECTED_STATUS: dict[type[errors.TicketingError], int] = {
     http_errors.PayloadTooLargeError: 413,
     http_errors.UnsupportedMediaTypeError: 415,
     http_errors.ProjectionBehindError: 503,
+    CsrfRefusedError: 403,
 }
 
 

@@ -92,11 +92,12 @@ def build_command(
     return parse_command(spec.command, args)
 
 
-async def run_action(p: Page, spec: ActionForm, ref: str, form: dict[str, str]) -> Any:
-    """Check role and CSRF, then issue the form's command as the signed-in user."""
+async def run_action(
+    p: Page, spec: ActionForm, ref: str, form: dict[str, str]
+) -> CommandResult:
+    """Check CSRF and role, then issue the form's command as the signed-in user."""
     p.user.check_csrf(form)
     p.require(spec.action)
     ticket_id = await p.api.refs.aresolve(ref)
     command = build_command(spec, ticket_id, form)
-    result: CommandResult = await execute_as(p.api, p.user.principal, command)
-    return result
+    return await execute_as(p.api, p.user.principal, command)

@@ -178,7 +178,7 @@ def _warn_times(conn: Connection, sla: Any, ids: list[Any]) -> dict[Any, datetim
     return {r.ticket_id: r.sla_warn_at for r in rows if r.sla_warn_at is not None}
 
 
-def _context(p: Page, bq: BoardQuery, board: Board, now: datetime) -> dict[str, Any]:
+def _context(bq: BoardQuery, board: Board, now: datetime) -> dict[str, Any]:
     return {
         "board": board,
         "now": now,
@@ -201,7 +201,7 @@ async def board_page(p: Page) -> Response:
     bq = _board_query(p)
     now = p.api.runtime.clock.now()
     board = await _read_board(p, bq, now)
-    return p.render("board.html", _context(p, bq, board, now))
+    return p.render("board.html", _context(bq, board, now))
 
 
 async def board_rows(p: Page) -> Response:
@@ -209,7 +209,7 @@ async def board_rows(p: Page) -> Response:
     bq = _board_query(p)
     now = p.api.runtime.clock.now()
     board = await _read_board(p, bq, now)
-    return p.render("board_rows.html", _context(p, bq, board, now))
+    return p.render("board_rows.html", _context(bq, board, now))
 
 
 BOARD_PAGE: Final = page(board_page)

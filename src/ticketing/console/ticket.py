@@ -159,7 +159,7 @@ async def ticket_action(p: Page) -> Response:
         raise NotFoundError(f"no ticket action {verb[:40]!r}", {"action": verb[:40]})
     form = await read_form(p.request)
     try:
-        await run_action(p, spec, _ref(p), form)
+        result = await run_action(p, spec, _ref(p), form)
     except ConcurrencyConflictError as exc:
         return await _page(p, problem=stale_message(exc), status=409)
     except TicketingError as exc:
@@ -167,8 +167,9 @@ async def ticket_action(p: Page) -> Response:
         if status in (403, 404):
             raise
         return await _page(p, problem=_problem_text(exc), status=status)
-    number = await p.blocking(lambda: get_ticket(p.api.runtime.service, _ref(p)).number)
-    return RedirectResponse(f"/console/tickets/{number}?done={verb}", status_code=303)
+    return RedirectResponse(
+        f"/console/tickets/{result.reference}?done={verb}", status_code=303
+    )
 
 
 def _problem_text(exc: TicketingError) -> str:
