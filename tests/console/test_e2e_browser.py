@@ -266,4 +266,5 @@ def test_whatif_shows_old_and_new_and_the_tickets_that_flip(
     expect(result).to_contain_text(f"Live vs {CANDIDATE}")
     expect(page.locator("#chart-whatif")).to_have_attribute("data-drawn", "true")
     expect(page.locator("#flips tbody tr").first).to_be_visible()
+    expect(result.locator("strong.worse").first).to_be_visible()  # stricter: fewer met
     shot(page, "08-whatif")
