@@ -259,6 +259,7 @@ def at_risk(
     tables: SlaTables,
     now: datetime,
     calendar_of: Callable[[Any], Calendar],
+    *,
     limit: int = 100,
     min_percent: float | None = None,
 ) -> list[AtRiskClock]:
