@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.http.conftest import Api
 from tests.http.schema_check import assert_conforms
 from ticketing.rules.webhooks import (
     Attempt,
@@ -16,6 +16,9 @@ from ticketing.rules.webhooks import (
     claim_due,
     record_attempt,
 )
+
+if TYPE_CHECKING:
+    from tests.http.conftest import Api
 
 RULES = """\
 version = "http-v1"
@@ -221,7 +224,9 @@ def test_webhook_deliveries_with_their_attempts(api: Api) -> None:
                 payload={"n": n},
             )
         )
-    (row, *_) = claim_due(api.runtime.engine, now + timedelta(minutes=1), timedelta(minutes=1), 1)
+    (row, *_) = claim_due(
+        api.runtime.engine, now + timedelta(minutes=1), timedelta(minutes=1), 1
+    )
     record_attempt(
         api.runtime.engine,
         row,

@@ -28,7 +28,7 @@ def timed(tmp_path: Path) -> Iterator[tuple[Api, SettableClock]]:
         yield api, clock
 
 
-def _open(api: Api, impact: int = 2, **fields: object) -> tuple[str, int]:
+def _open(api: Api, impact: int = 2, **fields: str) -> tuple[str, int]:
     response = api.open(impact=impact, urgency=impact, **fields)
     assert response.status_code == 201, response.text
     body = response.json()

@@ -1,10 +1,10 @@
-"""SLA what-if over HTTP (figures old vs new, flips) and policy versions (list, activate)."""
+"""SLA what-if over HTTP (old vs new figures, flips) and policy versions."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -48,12 +48,12 @@ def _history(api: Api, clock: SettableClock) -> int:
     return position
 
 
-def _whatif(api: Api, body: dict[str, object], **params: object) -> dict[str, object]:
+def _whatif(api: Api, body: dict[str, object], **params: int) -> dict[str, Any]:
     response = api.client.post(
         "/sla/whatif", json=body, params=params, headers=api.headers("analyst")
     )
     assert response.status_code == 200, response.text
-    data: dict[str, object] = response.json()
+    data: dict[str, Any] = response.json()
     return data
 
 
@@ -68,7 +68,7 @@ def test_whatif_compares_figures_and_lists_the_clocks_that_flip(
     )
 
     assert_conforms("SlaWhatIf", body)
-    assert body["candidate"]["version"] == "tight-v1"  # type: ignore[index]
+    assert body["candidate"]["version"] == "tight-v1"
     flips = body["flips"]
     assert isinstance(flips, list)
     assert [(f["number"], f["metric"]) for f in flips] == [("INC0000001", "response")]
@@ -76,8 +76,8 @@ def test_whatif_compares_figures_and_lists_the_clocks_that_flip(
         "met",
         "breached",
     )
-    old = {(r["key"], r["metric"]): r for r in body["old"]["compliance"]}  # type: ignore[index]
-    new = {(r["key"], r["metric"]): r for r in body["new"]["compliance"]}  # type: ignore[index]
+    old = {(r["key"], r["metric"]): r for r in body["old"]["compliance"]}
+    new = {(r["key"], r["metric"]): r for r in body["new"]["compliance"]}
     assert (old["P3", "response"]["met"], new["P3", "response"]["breached"]) == (1, 1)
     assert body["flips_total"] == 1
 
@@ -170,7 +170,11 @@ def test_admin_activates_a_policy_version_and_reports_use_it(
     assert_conforms("SlaPolicyActivated", record)
     assert (record["version"], record["activated_by"]) == ("tight-v2", "admin")
     assert record["in_force"]["version"] == "tight-v2"
-    assert record["documents"] == ["calendars/24x7-v1.toml", "calendars/nl-office-v1.toml", "policy.toml"]
+    assert record["documents"] == [
+        "calendars/24x7-v1.toml",
+        "calendars/nl-office-v1.toml",
+        "policy.toml",
+    ]
 
     clock.advance(timedelta(minutes=1))
     position = _history(api, clock)
@@ -209,6 +213,8 @@ def test_activation_refuses_an_invalid_policy_with_per_field_details(
 def test_only_admins_activate_policies(api: Api) -> None:
     body = {"policy": candidate("v4")}
     for role in ("agent", "supervisor", "analyst", "auditor", "requester"):
-        response = api.client.post("/sla/policies", json=body, headers=api.headers(role))
+        response = api.client.post(
+            "/sla/policies", json=body, headers=api.headers(role)
+        )
         assert response.status_code == 403, role
     assert api.get("/sla/policies", role="requester").status_code == 403
