@@ -164,13 +164,23 @@ def test_at_risk_lists_running_clocks_over_the_threshold_soonest_due_first(
     assert len(dues) == 3
     assert dues == sorted(dues)
     assert everything["threshold"] == 0
+    p1_resolution = api.get(
+        "/sla/at-risk", threshold=0, priority="P1", metric="resolution"
+    ).json()
+    assert [(c["number"], c["metric"]) for c in p1_resolution["clocks"]] == [
+        ("INC0000002", "resolution")
+    ]
 
 
 def test_at_risk_refuses_a_bad_threshold(api: Api) -> None:
-    response = api.get("/sla/at-risk", threshold="lots", limit=0)
+    response = api.get("/sla/at-risk", threshold="lots", limit=0, since="2026")
 
     assert response.status_code == 422
-    assert set(response.json()["error"]["details"]["fields"]) == {"threshold", "limit"}
+    assert set(response.json()["error"]["details"]["fields"]) == {
+        "threshold",
+        "limit",
+        "since",  # a running clock has no stop to bound: unknown here
+    }
 
 
 def test_ticket_sla_shows_every_transition_with_its_event_and_reason(

@@ -200,3 +200,33 @@ def test_at_risk_by_a_share_of_the_target(desk: Desk) -> None:
         ("resolution", 87.5),
     ]
     assert [a.metric for a in first] == ["response"]
+
+
+def test_at_risk_filters_by_metric_and_queue(desk: Desk) -> None:
+    with read_transaction(desk.runtime.engine) as conn:
+        view = active_view(desk.runtime.projections, conn)
+        resolution = at_risk(
+            conn,
+            view.tables,
+            NOW,
+            view.calendar_of,
+            only=ComplianceFilter(metrics=("resolution",)),
+        )
+        elsewhere = at_risk(
+            conn,
+            view.tables,
+            NOW,
+            view.calendar_of,
+            only=ComplianceFilter(queue="network"),
+        )
+
+    assert [(a.metric, a.percent) for a in resolution] == [("resolution", 87.5)]
+    assert elsewhere == []  # T5 was never routed
+
+
+def test_at_risk_refuses_a_date_range(desk: Desk) -> None:
+    dated = ComplianceFilter(since=NOW)
+    with read_transaction(desk.runtime.engine) as conn:
+        view = active_view(desk.runtime.projections, conn)
+        with pytest.raises(ValueError, match="no stop"):
+            at_risk(conn, view.tables, NOW, view.calendar_of, only=dated)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from starlette.responses import Response
 
+    from ticketing.http.payloads import QueryArgs
     from ticketing.http.routing import Call
     from ticketing.projections.manage import ActiveView
 
@@ -80,7 +81,13 @@ REPORT_PARAMS: Final = (
     ),
     SLA_MIN_POSITION,
 )
+FILTER_PARAMS: Final = tuple(
+    p
+    for p in REPORT_PARAMS
+    if p.name in ("queue", "group", "priority", "type", "metric")
+)
 AT_RISK_PARAMS: Final = (
+    *FILTER_PARAMS,
     Param(
         "threshold",
         "query",
@@ -98,19 +105,23 @@ AT_RISK_PARAMS: Final = (
 )
 
 
-async def sla_report(call: Call) -> Response:
-    q = call.query()
-    by = q.choices("by", DIMENSIONS) or DIMENSIONS
-    period = q.choice("period", PERIODS) or "month"
-    only = ComplianceFilter(
+def _filter(q: QueryArgs, *, dated: bool) -> ComplianceFilter:
+    return ComplianceFilter(
         queue=q.string("queue"),
         group=q.string("group"),
         priorities=q.choices("priority", PRIORITIES),
         types=q.choices("type", TICKET_TYPES),
         metrics=q.choices("metric", METRICS),
-        since=q.instant("since"),
-        until=q.instant("until"),
+        since=q.instant("since") if dated else None,
+        until=q.instant("until") if dated else None,
     )
+
+
+async def sla_report(call: Call) -> Response:
+    q = call.query()
+    by = q.choices("by", DIMENSIONS) or DIMENSIONS
+    period = q.choice("period", PERIODS) or "month"
+    only = _filter(q, dated=True)
     min_position = q.integer("min_position", 0, MAX_POSITION)
     if only.since and only.until and only.since >= only.until:
         q.problems["until"] = "must be after since"
@@ -147,6 +158,7 @@ async def sla_report(call: Call) -> Response:
 
 async def sla_at_risk(call: Call) -> Response:
     q = call.query()
+    only = _filter(q, dated=False)
     threshold = q.integer("threshold", 0, MAX_PERCENT)
     limit = q.integer("limit", 1, MAX_AT_RISK) or 100
     min_position = q.integer("min_position", 0, MAX_POSITION)
@@ -163,6 +175,7 @@ async def sla_at_risk(call: Call) -> Response:
             sla.calendar_of,
             limit=limit,
             min_percent=None if threshold is None else float(threshold),
+            only=only,
         )
         return {
             "now": instant_text(now),

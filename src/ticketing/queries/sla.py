@@ -262,6 +262,7 @@ def at_risk(
     *,
     limit: int = 100,
     min_percent: float | None = None,
+    only: ComplianceFilter | None = None,
 ) -> list[AtRiskClock]:
     """Running clocks past their first threshold at ``now``, soonest due first.
 
@@ -269,12 +270,17 @@ def at_risk(
     on the ticket's policy, see ``ticketing.sla.reading``). With
     ``min_percent`` the bar is instead that share of the target elapsed at
     ``now`` (every running clock is measured; ``min_percent`` 0 lists them all).
+    ``only`` restricts the clocks by queue, group, priority, type and metric
+    (its date range is about stopped clocks, so it must not be set here).
     """
+    if only is not None and (only.since or only.until):
+        msg = "at-risk clocks are running: they have no stop to bound by date"
+        raise ValueError(msg)
     c, t = tables.clocks.c, tables.tickets.c
     query = (
         select(tables.clocks, t.number, t.queue, t.group_name, t.policy_position)
         .join_from(tables.clocks, tables.tickets, c.ticket_id == t.ticket_id)
-        .where(c.state == "running")
+        .where(c.state == "running", *(only or ComplianceFilter()).where(tables))
         .order_by(c.due_at, c.ticket_id, c.metric, c.sequence)
     )
     if min_percent is None:
