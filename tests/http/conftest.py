@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import httpx2 as httpx
     from starlette.applications import Starlette
 
+    from ticketing.clock import SettableClock
     from ticketing.runtime import Runtime
 
 #: Short bounds so that tests of waiting and streaming stay fast.
@@ -102,8 +103,14 @@ def scratch_dir(fallback: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def make_runtime(directory: Path) -> Runtime:
-    return build_runtime(Settings(db_url=f"sqlite:///{directory / 'api.db'}"))
+def make_runtime(directory: Path, clock: SettableClock | None = None) -> Runtime:
+    """A runtime on a fresh SQLite file; with ``clock``, time is the test's."""
+    settings = Settings(db_url=f"sqlite:///{directory / 'api.db'}")
+    if clock is None:
+        return build_runtime(settings)
+    runtime = build_runtime(settings, clock)
+    runtime.recorder.wall_clock = clock  # recorded_at follows the test clock
+    return runtime
 
 
 def issue_tokens(runtime: Runtime) -> dict[str, str]:
@@ -114,10 +121,14 @@ def issue_tokens(runtime: Runtime) -> dict[str, str]:
 
 
 @contextmanager
-def running_api(directory: Path, config: HttpConfig = TEST_CONFIG) -> Iterator[Api]:
+def running_api(
+    directory: Path,
+    config: HttpConfig = TEST_CONFIG,
+    clock: SettableClock | None = None,
+) -> Iterator[Api]:
     """An app with projection runners over a fresh database, and its client."""
     with scratch_dir(directory) as where:
-        runtime = make_runtime(where)
+        runtime = make_runtime(where, clock)
         tokens = issue_tokens(runtime)
         app = create_app(runtime, run_projections=True, config=config)
         try:

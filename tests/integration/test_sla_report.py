@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.sla_desk import Desk, desk_runtime, utc
-from ticketing.queries.sla import at_risk, compliance, live_counts
+from ticketing.queries.sla import (
+    ComplianceFilter,
+    at_risk,
+    compliance,
+    live_counts,
+)
 from ticketing.sla.reading import active_view
 from ticketing.store.datastore import read_transaction
 
@@ -144,3 +149,84 @@ def test_nothing_is_at_risk_before_the_warning_threshold(desk: Desk) -> None:
         risky = at_risk(conn, view.tables, utc("2026-03-02 16:10"), view.calendar_of)
 
     assert [a.metric for a in risky] == []
+
+
+def filtered(desk: Desk, only: ComplianceFilter) -> list[ComplianceRow]:
+    with read_transaction(desk.runtime.engine) as conn:
+        view = active_view(desk.runtime.projections, conn)
+        return compliance(conn, view.tables, ("all",), "day", only)
+
+
+def test_filters_restrict_the_clocks_counted(desk: Desk) -> None:
+    network = filtered(desk, ComplianceFilter(queue="network"))
+    p1_response = filtered(
+        desk, ComplianceFilter(priorities=("P1",), metrics=("response",))
+    )
+    group = filtered(desk, ComplianceFilter(group="desk-l1"))
+    nothing = filtered(desk, ComplianceFilter(types=("change",)))
+
+    assert table(network) == {
+        ("all", "response"): (2, 0),
+        ("all", "resolution"): (2, 0),
+    }
+    assert table(p1_response) == {("all", "response"): (1, 1)}
+    assert table(group) == {("all", "response"): (0, 1), ("all", "resolution"): (0, 1)}
+    assert nothing == []
+
+
+def test_date_range_bounds_when_the_clock_stopped(desk: Desk) -> None:
+    # resolution clocks stop at the close: T1 13:00 and T2 15:30 Monday, T3 Wednesday
+    monday_afternoon = ComplianceFilter(
+        since=utc("2026-03-02 13:00"), until=utc("2026-03-02 15:30")
+    )
+    from_tuesday = ComplianceFilter(since=utc("2026-03-03 00:00"))
+
+    assert table(filtered(desk, monday_afternoon)) == {("all", "resolution"): (1, 0)}
+    assert table(filtered(desk, from_tuesday)) == {("all", "resolution"): (1, 0)}
+
+
+def test_at_risk_by_a_share_of_the_target(desk: Desk) -> None:
+    with read_transaction(desk.runtime.engine) as conn:
+        view = active_view(desk.runtime.projections, conn)
+        over_90 = at_risk(conn, view.tables, NOW, view.calendar_of, min_percent=90)
+        over_50 = at_risk(conn, view.tables, NOW, view.calendar_of, min_percent=50)
+        first = at_risk(
+            conn, view.tables, NOW, view.calendar_of, min_percent=0, limit=1
+        )
+
+    assert [(a.metric, a.percent) for a in over_90] == [("response", 1400.0)]
+    assert [(a.metric, a.percent) for a in over_50] == [
+        ("response", 1400.0),
+        ("resolution", 87.5),
+    ]
+    assert [a.metric for a in first] == ["response"]
+
+
+def test_at_risk_filters_by_metric_and_queue(desk: Desk) -> None:
+    with read_transaction(desk.runtime.engine) as conn:
+        view = active_view(desk.runtime.projections, conn)
+        resolution = at_risk(
+            conn,
+            view.tables,
+            NOW,
+            view.calendar_of,
+            only=ComplianceFilter(metrics=("resolution",)),
+        )
+        elsewhere = at_risk(
+            conn,
+            view.tables,
+            NOW,
+            view.calendar_of,
+            only=ComplianceFilter(queue="network"),
+        )
+
+    assert [(a.metric, a.percent) for a in resolution] == [("resolution", 87.5)]
+    assert elsewhere == []  # T5 was never routed
+
+
+def test_at_risk_refuses_a_date_range(desk: Desk) -> None:
+    dated = ComplianceFilter(since=NOW)
+    with read_transaction(desk.runtime.engine) as conn:
+        view = active_view(desk.runtime.projections, conn)
+        with pytest.raises(ValueError, match="no stop"):
+            at_risk(conn, view.tables, NOW, view.calendar_of, only=dated)

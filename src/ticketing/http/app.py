@@ -25,6 +25,9 @@ from ticketing.http import (
     routes_commands,
     routes_ops,
     routes_queues,
+    routes_rules,
+    routes_sla,
+    routes_sla_policies,
     routes_tickets,
     routes_tokens,
     sse,
@@ -47,11 +50,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Every area's routes. The SLA and rules areas add their modules here.
+#: Every area's routes.
 ROUTE_MODULES = (
     routes_commands,
     routes_tickets,
     routes_queues,
+    routes_sla,
+    routes_sla_policies,
+    routes_rules,
     sse,
     routes_tokens,
     routes_ops,

@@ -51,9 +51,19 @@ READ_ACTIONS: Final = (
     "events.stream",
     "sla.read",
     "sla.evidence",
+    "policy.read",
+    "webhook.read",
 )
 ANALYSIS_ACTIONS: Final = ("sla.whatif", "rules.preview")
-ADMIN_ACTIONS: Final = ("token.manage", "policy.manage", "projection.read")
+#: Admins see which policy and rule-set versions are in force and how rule
+#: webhooks are delivered (operations), but no ticket data.
+ADMIN_ACTIONS: Final = (
+    "token.manage",
+    "policy.manage",
+    "policy.read",
+    "webhook.read",
+    "projection.read",
+)
 
 ACTIONS: Final[frozenset[str]] = frozenset(
     {

@@ -178,11 +178,11 @@ class QueryArgs:
     def choices(self, name: str, allowed: Collection[str]) -> tuple[str, ...]:
         """A list given as repeated and/or comma-separated values."""
         values = [
-            v.strip()
-            for raw in self._params.getlist(name)
-            for v in raw.split(",")
-            if v.strip()
+            v.strip() for raw in self._params.getlist(name) for v in raw.split(",")
         ]
+        if "" in values:
+            self.problems[name] = "an empty value; give one of: " + ", ".join(allowed)
+            return ()
         bad = [v for v in values if v not in allowed]
         if bad:
             self.problems[name] = f"{bad[0]!r} is not one of: {', '.join(allowed)}"

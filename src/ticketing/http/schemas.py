@@ -17,6 +17,7 @@ from ticketing.commands.validation import TEXT_MAX, TITLE_MAX
 from ticketing.http import schemas_responses as r
 from ticketing.http.commandmap import ALL_COMMAND_ROUTES, body_fields
 from ticketing.http.schemas_base import NAME, Schema, null, obj, object_schema
+from ticketing.http.schemas_sla import COMPONENTS as SLA_AND_RULES
 
 _TEXT_LIMITS: Final = {
     "title": TITLE_MAX,
@@ -102,6 +103,7 @@ def components() -> dict[str, Schema]:
         "TokenList": r.TOKEN_LIST,
         "TokenRequest": r.TOKEN_REQUEST,
         "OpenApiDocument": obj(["openapi", "paths"], extra=True),
+        **SLA_AND_RULES,
     }
     for route in ALL_COMMAND_ROUTES:
         named[f"{route.command}_body"] = command_body_schema(route.command)

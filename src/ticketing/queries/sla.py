@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
-    from sqlalchemy import Subquery
+    from sqlalchemy import ColumnElement, Subquery
     from sqlalchemy.engine import Connection
 
     from ticketing.policies.calendar import Calendar
@@ -104,6 +104,42 @@ class LiveCounts:
     overdue: int
 
 
+@dataclass(frozen=True, slots=True)
+class ComplianceFilter:
+    """Which final clocks a compliance report counts (empty: no restriction).
+
+    ``since``/``until`` bound when the clock stopped (``since`` inclusive,
+    ``until`` exclusive), the same instant the ``period`` dimension groups by.
+    """
+
+    queue: str | None = None
+    group: str | None = None
+    priorities: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def where(self, tables: SlaTables) -> list[ColumnElement[bool]]:
+        c, t = tables.clocks.c, tables.tickets.c
+        found: list[ColumnElement[bool]] = []
+        if self.queue is not None:
+            found.append(t.queue == self.queue)
+        if self.group is not None:
+            found.append(t.group_name == self.group)
+        if self.priorities:
+            found.append(c.priority.in_(self.priorities))
+        if self.types:
+            found.append(c.ticket_type.in_(self.types))
+        if self.metrics:
+            found.append(c.metric.in_(self.metrics))
+        if self.since is not None:
+            found.append(c.stopped_at >= self.since)
+        if self.until is not None:
+            found.append(c.stopped_at < self.until)
+        return found
+
+
 def _period(moment: datetime, period: str) -> str:
     if period == "day":
         return moment.date().isoformat()
@@ -113,7 +149,9 @@ def _period(moment: datetime, period: str) -> str:
     return f"{moment.year}-{moment.month:02d}"
 
 
-def _final_clocks(conn: Connection, tables: SlaTables) -> Iterable[Any]:
+def _final_clocks(
+    conn: Connection, tables: SlaTables, only: ComplianceFilter
+) -> Iterable[Any]:
     c, t = tables.clocks.c, tables.tickets.c
     query = (
         select(
@@ -129,7 +167,7 @@ def _final_clocks(conn: Connection, tables: SlaTables) -> Iterable[Any]:
             t.group_name,
         )
         .join_from(tables.clocks, tables.tickets, c.ticket_id == t.ticket_id)
-        .where(c.state.in_(("met", "breached")))
+        .where(c.state.in_(("met", "breached")), *only.where(tables))
     )
     return conn.execution_options(yield_per=5000).execute(query)
 
@@ -139,13 +177,18 @@ def compliance(
     tables: SlaTables,
     dimensions: Iterable[str] = DIMENSIONS,
     period: str = "month",
+    only: ComplianceFilter | None = None,
 ) -> list[ComplianceRow]:
-    """% met per metric by each dimension; periods by when the clock stopped (UTC)."""
+    """% met per metric by each dimension; periods by when the clock stopped (UTC).
+
+    ``only`` restricts the clocks counted (queue, group, priority, type,
+    metric, when they stopped).
+    """
     wanted = tuple(dimensions)
     sums: dict[tuple[str, str, str], list[float]] = defaultdict(
         lambda: [0, 0, 0.0, 0.0, 0]
     )
-    for r in _final_clocks(conn, tables):
+    for r in _final_clocks(conn, tables, only or ComplianceFilter()):
         end = r.resolved_at if r.metric == "resolution" else r.stopped_at
         wall = (end - r.started_at).total_seconds() if end is not None else None
         keys = {
@@ -216,25 +259,52 @@ def at_risk(
     tables: SlaTables,
     now: datetime,
     calendar_of: Callable[[Any], Calendar],
+    *,
     limit: int = 100,
+    min_percent: float | None = None,
+    only: ComplianceFilter | None = None,
 ) -> list[AtRiskClock]:
     """Running clocks past their first threshold at ``now``, soonest due first.
 
     ``calendar_of(row)`` returns the calendar a clock row counts in (it depends
-    on the ticket's policy, see ``ticketing.sla.reading``).
+    on the ticket's policy, see ``ticketing.sla.reading``). With
+    ``min_percent`` the bar is instead that share of the target elapsed at
+    ``now`` (every running clock is measured; ``min_percent`` 0 lists them all).
+    ``only`` restricts the clocks by queue, group, priority, type and metric
+    (its date range is about stopped clocks, so it must not be set here).
     """
+    if only is not None and (only.since or only.until):
+        msg = "at-risk clocks are running: they have no stop to bound by date"
+        raise ValueError(msg)
     c, t = tables.clocks.c, tables.tickets.c
     query = (
         select(tables.clocks, t.number, t.queue, t.group_name, t.policy_position)
         .join_from(tables.clocks, tables.tickets, c.ticket_id == t.ticket_id)
-        .where(c.state == "running", c.warn_at <= now)
+        .where(c.state == "running", *(only or ComplianceFilter()).where(tables))
         .order_by(c.due_at, c.ticket_id, c.metric, c.sequence)
-        .limit(limit)
     )
+    if min_percent is None:
+        query = query.where(c.warn_at <= now).limit(limit)
+    result = conn.execution_options(yield_per=2000).execute(query)
+    try:
+        return _measured(result, now, calendar_of, limit, min_percent)
+    finally:
+        result.close()
+
+
+def _measured(
+    rows: Iterable[Any],
+    now: datetime,
+    calendar_of: Callable[[Any], Calendar],
+    limit: int,
+    min_percent: float | None,
+) -> list[AtRiskClock]:
     found: list[AtRiskClock] = []
-    for r in conn.execute(query):
+    for r in rows:
         since = business_time_between(calendar_of(r), r.measured_at, now)
         elapsed = r.elapsed_seconds + since.total_seconds()
+        if min_percent is not None and elapsed < r.target_seconds * min_percent / 100:
+            continue
         found.append(
             AtRiskClock(
                 ticket_id=str(r.ticket_id),
@@ -252,6 +322,8 @@ def at_risk(
                 overdue=r.due_at is not None and r.due_at <= now,
             )
         )
+        if len(found) >= limit:
+            break
     return found
 
 

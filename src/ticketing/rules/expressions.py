@@ -70,6 +70,10 @@ _IMPURE_BUILTINS: Final = {
 _BOOLEAN: Final = DataType.BOOLEAN
 #: rule-engine parses with one shared PLY parser, which is not re-entrant.
 _PARSE_LOCK: Final = threading.Lock()
+#: Deepest expression tree a condition may have. Parsing, checking and
+#: evaluating recurse once per level; without a bound a condition such as
+#: "not not not ... true" would exhaust the interpreter's stack.
+MAX_CONDITION_DEPTH: Final = 64
 
 
 class InvalidConditionError(ValueError):
@@ -103,11 +107,18 @@ def compile_condition(text: str) -> Condition:
     """Parse and type-check ``text``; raise ``InvalidConditionError`` if unusable."""
     if not text.strip():
         raise InvalidConditionError("the condition is empty", 0)
+    too_deep = InvalidConditionError(
+        f"nested too deeply (at most {MAX_CONDITION_DEPTH} levels)", 0
+    )
     try:
         with _PARSE_LOCK:
             compiled = rule_engine.Rule(text, context=_CONTEXT)
     except errors.EngineError as exc:
         raise _explain(exc, text) from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(compiled.statement.expression) > MAX_CONDITION_DEPTH:
+        raise too_deep
     _check_strict(compiled.statement.expression, text, top=True)
     return Condition(text=text, compiled=compiled)
 
@@ -153,6 +164,16 @@ def condition_literals(condition: Condition) -> Literals:
         frozenset(instants),
         frozenset(thresholds),
     )
+
+
+def _depth(root: ExpressionBase) -> int:
+    """Levels of the expression tree, counted without recursing."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(node))
+    return deepest
 
 
 def _walk(node: ExpressionBase) -> Iterator[ExpressionBase]:

@@ -91,6 +91,10 @@ def parse_rule_set(text: str, source: str, directory: Directory) -> RuleSet:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RuleSetError(source, [_toml_problem(exc, text, source, smap)]) from None
+    except RecursionError:
+        reason = "syntax error: arrays or tables nested too deeply"
+        problem = rule_problem(source, 1, None, "toml", reason)
+        raise RuleSetError(source, [problem]) from None
     checker = _Checker(source, smap, directory)
     rule_set = checker.rule_set(raw, hashlib.sha256(text.encode()).hexdigest())
     if checker.problems or rule_set is None:

@@ -22,6 +22,7 @@ from ticketing.automation.limits import MAX_CHAIN_DEPTH
 from ticketing.automation.processor import Reaction, event_id
 from ticketing.rules.actions import WebhookAction
 from ticketing.rules.decide import Plan, plan
+from ticketing.rules.expressions import condition_literals
 from ticketing.rules.situation import situation_at, trigger_of
 from ticketing.rules.tickets import TicketCache
 from ticketing.rules.view import RulesView
@@ -73,6 +74,7 @@ class RulesReactor:
         self.cache_limit = TICKET_CACHE
         self.view = self._new_view()
         self._dirty = True
+        self._sla_readers: dict[str, bool] = {}
 
     def _new_view(self) -> RulesView:
         tickets = TicketCache(self.cache_limit)
@@ -84,6 +86,19 @@ class RulesReactor:
         self.view.advance(checkpoint)
         self._dirty = True
         logger.info("rules state folded to position %d", self.view.position)
+
+    def _reads_sla(self, rule_set: RuleSet) -> bool:
+        """Whether a rule reacting to events names ``sla_percent`` (asked once
+        per rule set: the provider reads the ticket's history)."""
+        found = self._sla_readers.get(rule_set.digest)
+        if found is None:
+            found = any(
+                "sla_percent" in condition_literals(rule.condition).fields
+                for rule in rule_set.rules
+                if rule.triggers - {"time"}
+            )
+            self._sla_readers[rule_set.digest] = found
+        return found
 
     def react(self, log: LogEvent) -> Sequence[Reaction]:
         if log.position <= self.view.position:
@@ -105,7 +120,7 @@ class RulesReactor:
             self.view.tickets.put(ticket)
         sla = (
             self.sla.percent(log.originator_id, log.event.timestamp)
-            if self.sla
+            if self.sla and self._reads_sla(rule_set)
             else None
         )
         situation = situation_at(self.view, log, ticket, rule_set, sla)

@@ -29,6 +29,7 @@ from ticketing.rules.state import RulesState
 from ticketing.rules.timers import TIMERS_LOCK, TimeRules
 from ticketing.rules.view import SourceReader
 from ticketing.rules.webhooks import OutboxSink, create_webhook_tables
+from ticketing.sla.provider import LogSlaProvider
 
 if TYPE_CHECKING:
     from ticketing.rules.directory import Directory
@@ -81,14 +82,31 @@ def install_rules(runtime: Runtime) -> None:
     create_webhook_tables(runtime.engine)
 
 
+def default_sla(runtime: Runtime) -> SlaProvider:
+    """``sla_percent`` of the resolution clock, from the log and the SLA policy."""
+    return LogSlaProvider(runtime.projections.source)
+
+
 def build_reactor(runtime: Runtime, sla: SlaProvider | None = None) -> RulesReactor:
+    """The rules reactor; ``sla`` defaults to the SLA engine's provider."""
     service = runtime.service
     return RulesReactor(
         SourceReader(runtime.projections.source),
         lambda ticket_id, version: service.load(ticket_id, version=version),
         service.matrix,
         OutboxSink(runtime.engine),
-        sla,
+        sla or default_sla(runtime),
+    )
+
+
+def build_time_rules(runtime: Runtime, sla: SlaProvider | None = None) -> TimeRules:
+    """The time-rule timer source; ``sla`` defaults to the SLA engine's provider."""
+    return TimeRules(
+        SourceReader(runtime.projections.source),
+        runtime.service.load,
+        runtime.service.matrix,
+        OutboxSink(runtime.engine),
+        sla or default_sla(runtime),
     )
 
 
@@ -160,23 +178,18 @@ def start_rules_automation(
     """Start the rules processor (+ time rules, + webhook delivery) as daemons.
 
     Set ``stop`` to end them; join the returned threads to wait for that.
+    ``sla`` defaults to the SLA engine's provider (``default_sla``), so
+    ``sla_percent`` is known to change and time rules.
     """
     install_rules(runtime)
     runner = RulesRunner(runtime, stop, sla)
     threads = [threading.Thread(target=runner.run_forever, name="rules-processor")]
     if timers:
-        source = TimeRules(
-            SourceReader(runtime.projections.source),
-            runtime.service.load,
-            runtime.service.matrix,
-            OutboxSink(runtime.engine),
-            sla,
-        )
         scheduler = Scheduler(
             runtime.engine,
             runtime.service,
             runtime.clock,
-            [source],
+            [build_time_rules(runtime, sla)],
             lock_name=TIMERS_LOCK,
             stop=stop,
         )

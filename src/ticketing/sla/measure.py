@@ -208,3 +208,21 @@ def _pause(start: Mark, end: Mark | None) -> Pause:
         ended_by=None if end is None else end.cause,
         reason=start.detail,
     )
+
+
+def reach_instant(
+    clock: ClockResult, calendar: Calendar, amount: timedelta
+) -> datetime | None:
+    """When ``clock`` (measured with its arithmetic) reaches ``amount`` elapsed.
+
+    An amount already reached gives the past instant it was; a larger one the
+    projected instant if the clock keeps running from its ``as_of`` on (None
+    when it is not running, or for an amount that is not positive).
+    """
+    if amount <= _ZERO:
+        return None
+    if clock.elapsed >= amount:
+        return _reached(clock.arithmetic, calendar, amount)
+    if clock.state != "running":
+        return None
+    return add_business_time(calendar, clock.as_of, amount - clock.elapsed)

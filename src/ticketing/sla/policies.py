@@ -11,7 +11,11 @@ from ticketing.policies.sla_file import DATA_DIR as POLICY_DIR
 from ticketing.policies.sla_file import DEFAULT_SLA_VERSION, published_sla_versions
 from ticketing.sla.evidence import instant_text
 from ticketing.sla.library import SLA_TRACK_ID, Activation, Schedule
-from ticketing.sla.validate import load_candidate, parse_sla_documents
+from ticketing.sla.validate import (
+    load_candidate,
+    load_published,
+    parse_sla_documents,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -68,6 +72,16 @@ def resolve_policy(
     published = POLICY_DIR / f"{ref}.toml"
     if ref.endswith(".toml") or path.exists() or published.is_file():
         return load_candidate(ref, calendar_files)
+    return resolve_version(host, ref)
+
+
+def resolve_version(host: ProjectionHost, ref: str) -> SlaBundle:
+    """A policy by version name only: published, or activated in the log.
+
+    Never reads a file named by ``ref`` (what a remote caller may ask for).
+    """
+    if ref in published_sla_versions():
+        return load_published(ref)
     records = host.source.recorder.select_aggregate_records(SLA_TRACK_ID)
     activated = [
         found

@@ -60,6 +60,9 @@ def _decode(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError.at(source, "(file)", f"not valid TOML: {exc}") from exc
+    except RecursionError:
+        reason = "not valid TOML: arrays or tables nested too deeply"
+        raise PolicyError.at(source, "(file)", reason) from None
 
 
 def _normalised(text: str) -> str:
@@ -188,6 +191,30 @@ def load_policy_file(path: Path, calendar_files: Iterable[Path] = ()) -> SlaBund
                 name = calendar_document(version)
                 documents[name], sources[name] = _read(candidate), str(candidate)
                 break
+    return parse_sla_documents(documents, sources)
+
+
+def parse_policy_text(
+    policy: str, calendars: Mapping[str, str] | None = None, source: str = "policy"
+) -> SlaBundle:
+    """A candidate policy sent as text (an API body), checked like a file.
+
+    ``calendars`` maps calendar versions to their file's text; every calendar
+    the policy names and ``calendars`` lacks is taken from the published ones.
+    Errors name ``source`` for the policy and ``calendars.<version>`` for each
+    calendar given.
+    """
+    documents = {POLICY_DOCUMENT: policy}
+    sources = {POLICY_DOCUMENT: source}
+    given = dict(calendars or {})
+    for version, text in given.items():
+        name = calendar_document(version)
+        documents[name], sources[name] = text, f"calendars.{version}"
+    raw = _decode(policy, source)
+    for version in sorted(referenced_calendars(raw) - given.keys()):
+        published = CALENDAR_DIR / f"{version}.toml"
+        if published.is_file():
+            documents[calendar_document(version)] = _read(published)
     return parse_sla_documents(documents, sources)
 
 

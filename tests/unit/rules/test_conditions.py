@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.rules_fixtures import NOW, build_facts
 from ticketing.rules.expressions import (
+    MAX_CONDITION_DEPTH,
     InvalidConditionError,
     compile_condition,
     fact_record,
@@ -170,3 +171,26 @@ def test_fact_record_has_every_documented_field() -> None:
     record = fact_record(build_facts(), NOW)
 
     assert set(record) == {f.name for f in FIELDS}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not " * 2000 + "true",
+        " and ".join(["true"] * 2000),
+        "not " * (MAX_CONDITION_DEPTH + 1) + "priority_overridden",
+    ],
+    ids=["not chain", "and chain", "just over the limit"],
+)
+def test_conditions_nested_beyond_the_limit_are_refused(text: str) -> None:
+    with pytest.raises(InvalidConditionError, match="nested too deeply"):
+        compile_condition(text)
+
+
+def test_conditions_at_the_depth_limit_still_compile_and_evaluate() -> None:
+    near = " and ".join(["impact >= 1"] * 30)
+    deep = "not " * (MAX_CONDITION_DEPTH - 1) + "priority_overridden"  # odd: true
+
+    facts = fact_record(build_facts(), NOW)
+    assert compile_condition(near).matches(facts)
+    assert compile_condition(deep).matches(facts)

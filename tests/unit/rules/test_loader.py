@@ -540,3 +540,16 @@ route = { queue = "netwrk" }
             "declare queues in queues = [...])",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[" * 5000 + "]" * 5000, "{a=" * 5000 + "1" + "}" * 5000],
+    ids=["arrays", "inline tables"],
+)
+def test_absurdly_nested_toml_is_one_problem_not_a_crash(
+    directory: Directory, value: str
+) -> None:
+    text = f'version = "deep"\nx = {value}\n'
+
+    assert_one_problem(text, directory, (1, None, "toml", "nested too deeply"))
