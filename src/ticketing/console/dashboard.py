@@ -70,7 +70,7 @@ def _dashboard(p: Page) -> dict[str, Any]:
         view = active_view(host, conn)
         rows = compliance(conn, view.tables, ("all", "priority", "period"), "week")
         counts = live_counts(conn, view.tables, now)
-        risky = at_risk(conn, view.tables, now, view.calendar_of, AT_RISK_LIMIT)
+        risky = at_risk(conn, view.tables, now, view.calendar_of, limit=AT_RISK_LIMIT)
     weekly, by_priority = series(rows, "period"), series(rows, "priority")
     return {
         "now": now,
