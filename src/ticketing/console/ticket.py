@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from starlette.responses import RedirectResponse
 
 from ticketing.aggregates.vocabulary import HOLD_REASONS, PRIORITIES, VISIBILITIES
+from ticketing.commands.messages import MAX_ESCALATION_LEVEL
 from ticketing.console.actions import FORMS, run_action
 from ticketing.console.clockbars import clock_chart
 from ticketing.console.pages import page
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from ticketing.console.clockbars import ClockChart
     from ticketing.console.pages import Page
     from ticketing.queries.history import TicketHistory
+
+#: ``?done=`` after the new-ticket form opened the ticket.
+OPENED: Final = "opened"
 
 #: Fields shown first, in this order; the rest follow alphabetically.
 MAIN_FIELDS: Final = (
@@ -128,6 +132,7 @@ async def _page(
             "problem": problem,
             "done": done,
             "hold_reasons": HOLD_REASONS,
+            "max_escalation": MAX_ESCALATION_LEVEL,
             "priorities": PRIORITIES,
             "visibilities": VISIBILITIES,
         },
@@ -137,8 +142,12 @@ async def _page(
 
 async def ticket_page(p: Page) -> Response:
     done = p.request.query_params.get("done")
-    label = FORMS[done].label if done in FORMS else None
-    return await _page(p, done=label)
+    message = None
+    if done in FORMS:
+        message = f"{FORMS[done].label}: done."
+    elif done == OPENED:
+        message = f"Ticket {_ref(p)} opened."
+    return await _page(p, done=message)
 
 
 def stale_message(exc: ConcurrencyConflictError) -> str:
