@@ -15,7 +15,7 @@ answer) opens one ticket, not two.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from starlette.responses import RedirectResponse
 
@@ -54,7 +54,7 @@ OPEN_FIELDS: Final = (
 #: What a fresh form shows.
 DEFAULTS: Final = {"type": "incident", "impact": "3", "urgency": "3"}
 #: Impact and urgency, as the person filling the form reads them.
-LEVELS: Final = ((1, "1 – high"), (2, "2 – medium"), (3, "3 – low"))
+LEVELS: Final = ((1, "1: high"), (2, "2: medium"), (3, "3: low"))
 MAX_COMMAND_ID: Final = NAME_MAX
 
 
