@@ -83,6 +83,23 @@ def test_the_board_pages_forward_and_back_with_the_total_shown(
     assert link(first_again, "prev") is None
 
 
+@pytest.mark.parametrize("sort", ["at_risk", "due", "updated", "age", "priority"])
+def test_every_sort_pages_through_every_ticket_once(
+    console: Console, five: list[str], sort: str
+) -> None:
+    seen: list[str] = []
+    page = console.board(sort=sort).text
+    while True:
+        seen += numbers(page)
+        next_url = link(page, "next")
+        if next_url is None:
+            break
+        page = get(console, next_url).text
+
+    assert sorted(seen) == five
+    assert len(seen) == len(set(seen))
+
+
 def test_page_links_keep_the_filters_and_sort(
     console: Console, five: list[str]
 ) -> None:
@@ -128,6 +145,7 @@ def test_a_first_page_link_appears_once_off_the_first_page(
     ("params", "field"),
     [
         ({"cursor": "!!!"}, "cursor"),
+        ({"cursor": "A" * 1001}, "cursor"),
         ({"before": "bm9wZQ"}, "cursor"),
         ({"cursor": "WyJJTkMwMDAwMDAxIl0", "before": "WyJJTkMwMDAwMDAxIl0"}, "before"),
     ],

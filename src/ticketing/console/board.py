@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 PAGE_SIZE: Final = 100
 FILTERS: Final = ("queue", "assignee", "state", "priority", "sort")
 PAGING: Final = ("cursor", "before")
+#: Far above any real cursor (a few sort values, base64).
+MAX_CURSOR_CHARS: Final = 1000
 SORT_LABELS: Final = {
     "priority": "priority, then oldest",
     "age": "oldest first",
@@ -105,6 +107,15 @@ class BoardQuery:
     before: str | None = None
 
 
+def _cursor(q: QueryArgs, name: str) -> str | None:
+    """A paging cursor as given (the queue query decodes it), bounded in length."""
+    value = q.raw(name)
+    if value is not None and len(value) > MAX_CURSOR_CHARS:
+        q.problems[name] = f"longer than {MAX_CURSOR_CHARS} characters: not a cursor"
+        return None
+    return value
+
+
 def _board_query(p: Page) -> BoardQuery:
     q = QueryArgs(_without_blanks(p.request), (*FILTERS, *PAGING, "min_position"))
     principal = p.user.principal
@@ -114,8 +125,7 @@ def _board_query(p: Page) -> BoardQuery:
     assignee = q.string("assignee")
     sort = q.choice("sort", tuple(SORTS)) or "priority"
     min_position = q.integer("min_position", 0, MAX_POSITION)
-    cursor = q.string("cursor")
-    before = q.string("before")
+    cursor, before = _cursor(q, "cursor"), _cursor(q, "before")
     q.done()
     flt = QueueFilter(
         queue=queue,
