@@ -248,6 +248,47 @@ def test_sending_the_same_form_twice_opens_one_ticket(console: Console) -> None:
     assert tickets_open(console) == 1
 
 
+def test_a_sent_form_edited_and_sent_again_is_explained_then_accepted(
+    console: Console,
+) -> None:
+    # given a form that opened a ticket
+    console.sign_in("agent")
+    form = console.get("/console/tickets/new").text
+    csrf, command_id = CSRF.search(form), COMMAND_ID.search(form)
+    assert csrf is not None
+    assert command_id is not None
+    data = {"csrf": csrf.group(1), "command_id": command_id.group(1), **FIELDS}
+    first = console.api.client.post(
+        "/console/tickets/new", data=data, follow_redirects=False
+    )
+    number = opened(console, first)["number"]
+
+    # when it is sent again with another title (edited after going back)
+    again = console.api.client.post(
+        "/console/tickets/new",
+        data={**data, "title": "Another laptop"},
+        follow_redirects=False,
+    )
+
+    # then it says the form already opened that ticket, and opens nothing
+    assert again.status_code == 409
+    assert f"This form was already used to open {number}" in again.text
+    assert 'value="Another laptop"' in again.text
+    assert tickets_open(console) == 1
+
+    # and the re-rendered form (with a fresh id) opens the second ticket
+    fresh = COMMAND_ID.search(again.text)
+    assert fresh is not None
+    assert fresh.group(1) != command_id.group(1)
+    second = console.api.client.post(
+        "/console/tickets/new",
+        data={**data, "title": "Another laptop", "command_id": fresh.group(1)},
+        follow_redirects=False,
+    )
+    assert opened(console, second)["state"]["title"] == "Another laptop"
+    assert tickets_open(console) == 2
+
+
 def test_without_a_session_the_form_redirects_to_sign_in(console: Console) -> None:
     response = console.get("/console/tickets/new")
 

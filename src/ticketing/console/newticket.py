@@ -27,7 +27,11 @@ from ticketing.console.actions import form_args
 from ticketing.console.pages import page
 from ticketing.console.ticket import OPENED
 from ticketing.console.web import read_form
-from ticketing.errors import InvalidCommandError, TicketingError
+from ticketing.errors import (
+    IdempotencyConflictError,
+    InvalidCommandError,
+    TicketingError,
+)
 from ticketing.http.auth import OVERRIDE_PRIORITY
 from ticketing.http.errors import status_for
 from ticketing.http.routes_commands import execute_as
@@ -90,8 +94,6 @@ def _render(
         {
             "values": values,
             "errors": errors,
-            # problems of fields the form has no input for (shown in the summary)
-            "other_errors": {k: v for k, v in errors.items() if k not in shown},
             "problem": problem,
             "types": TICKET_TYPES,
             "levels": LEVELS,
@@ -130,6 +132,14 @@ async def open_ticket(p: Page) -> Response:
     except InvalidCommandError as exc:
         fields: dict[str, str] = dict(exc.details.get("fields") or {})
         return _render(p, values, fields or {"form": exc.message}, status=422)
+    except IdempotencyConflictError as exc:
+        # the form was sent before with other values (edited after going back)
+        opened = exc.details.get("reference", "a ticket")
+        message = (
+            f"This form was already used to open {opened}. Nothing new was opened; "
+            "check the values below and send the form again to open another ticket."
+        )
+        return _render(p, values, problem=message, status=409)
     except TicketingError as exc:
         status = status_for(exc)
         if status in (403, 404):
