@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.http.conftest import running_api
+from ticketing.queries.status import projection_status
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,6 +71,23 @@ class Console:
             data=data,
             follow_redirects=False,
         )
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every active projection has applied the whole log.
+
+        The runners work in the background; a test that pages through a sort
+        on SLA due times must not watch clocks appear between two pages.
+        """
+        host = self.api.runtime.projections
+        deadline = time.monotonic() + timeout
+        while True:
+            head = host.source.head()
+            statuses = projection_status(host, host.clock.now())
+            active = [s for s in statuses if s.status == "active"]
+            if active and all(s.checkpoint == head for s in active):
+                return
+            assert time.monotonic() < deadline, f"projections behind {head}: {active}"
+            time.sleep(0.02)
 
     def open_ticket(self, **fields: Any) -> str:
         response = self.api.open(**fields)

@@ -1,7 +1,8 @@
 """End to end: Debian's Chromium, driven by Playwright, against ``ticketing serve``.
 
-Covers sign-in, the live board, working a ticket (assign, hold, resume,
-resolve), the live timeline and the stale-page refusal, the as-of slider,
+Covers sign-in, opening a ticket on the new-ticket page (with a field error
+first), the live board, working the ticket (assign, hold, resume, resolve),
+the live timeline and the stale-page refusal, the as-of slider,
 the audit view, the SLA dashboard with its charts, and a what-if run. Every
 page is saved as a screenshot (``$TICKETING_SCREENSHOTS``, default
 ``tests/console/screenshots/``) for a person to look at.
@@ -133,7 +134,26 @@ def test_sign_in_page(page: Page, served: Served) -> None:
     expect(page.get_by_role("alert")).to_contain_text("unknown or revoked")
 
 
-def test_board_updates_live_and_agent_works_a_ticket(
+def fill_new_ticket(form: Page, title: str) -> None:
+    """Fill in the new-ticket form (its title field has the focus)."""
+    expect(form.get_by_label("Title", exact=True)).to_be_focused()
+    form.keyboard.type(title)
+    form.get_by_label("Type", exact=True).select_option("incident")
+    form.get_by_label("Description (optional)").fill("Every mail to sales@ bounces.")
+    form.get_by_label("Impact", exact=True).select_option("1")
+    form.get_by_label("Urgency", exact=True).select_option("2")
+    form.get_by_label("Category (optional)", exact=True).fill("email")
+    form.get_by_label("Service (optional)").fill("mail")
+    form.get_by_label("Configuration item (CI, optional)").fill("MX-01")
+    form.get_by_label("Requester (their user id)").fill("carol")
+
+
+def press_open(form: Page) -> None:
+    form.get_by_role("button", name="Open ticket").focus()
+    form.keyboard.press("Enter")  # keyboard only
+
+
+def test_board_updates_live_and_agent_opens_and_works_a_ticket(
     page: Page, served: Served
 ) -> None:
     # given an agent on the board
@@ -141,11 +161,44 @@ def test_board_updates_live_and_agent_works_a_ticket(
     expect(page.locator("#live-status")).to_have_text(re.compile("^Live updates: on"))
     shot(page, "02-board")
 
-    # when a ticket is opened elsewhere, then the board shows it without a reload
-    number = open_ticket(served)
+    # when, in a second tab, the agent goes from the board to "New ticket"
+    form = page.context.new_page()
+    form.goto("/console/board")
+    form.locator("main").get_by_role("link", name="New ticket").click()
+    expect(form.locator("h1")).to_have_text("New ticket")
+
+    # and sends it with a blank title (spaces pass the browser's check)
+    fill_new_ticket(form, "   ")
+    press_open(form)
+
+    # then the server's 422 page names the field and puts the focus on it
+    expect(form.locator("#err-title")).to_contain_text("title: is required")
+    expect(form.get_by_label("Title", exact=True)).to_be_focused()
+    expect(form.get_by_label("Configuration item (CI, optional)")).to_have_value(
+        "MX-01"
+    )
+    shot(form, "02b-new-ticket-error")
+
+    # when the title is given and the form sent again
+    title = f"Mail bounces {uuid.uuid4().hex[:6]}"
+    form.keyboard.type(title)
+    shot(form, "02c-new-ticket")
+    press_open(form)
+
+    # then the ticket is open, shown with the requester and CI given
+    expect(form.get_by_role("status").first).to_contain_text("opened")
+    expect(form.locator("h1")).to_contain_text(title)
+    expect(form.locator("dl.fields")).to_contain_text("MX-01")
+    expect(form.locator("dl.fields")).to_contain_text("carol")
+    number = form.locator("#ticket").get_attribute("data-number")
+    assert number is not None
+    form.close()
+
+    # and the board in the first tab shows it without a reload
     row = page.locator(f'#board tr[data-number="{number}"]')
     expect(row).to_be_visible()
     expect(row).to_contain_text("new")
+    expect(row).to_contain_text(title)
 
     # when the agent opens it and assigns, holds, resumes and resolves it
     row.get_by_role("link", name=number).click()
@@ -250,6 +303,7 @@ def test_sla_dashboard_draws_its_charts(page: Page, served: Served) -> None:
     expect(page.locator("#chart-weekly")).to_have_attribute("data-drawn", "true")
     expect(page.locator("#chart-priority")).to_have_attribute("data-drawn", "true")
     expect(page.locator(".card").first).to_contain_text("% met")
+    expect(page.locator("#sla-freshness")).to_contain_text("Figures as of log event")
     shot(page, "07-sla-dashboard")
 
 

@@ -171,6 +171,73 @@ def test_every_sort_pages_through_every_row_once_in_order(
     assert page(busy, ALL, sort=sort, limit=4).total == len(expected)
 
 
+def pages_forward(
+    runtime: Runtime, flt: QueueFilter, sort: str, limit: int
+) -> list[Page]:
+    pages: list[Page] = []
+    cursor = None
+    while True:
+        p = page(runtime, flt, sort=sort, limit=limit, cursor=cursor, with_offset=True)
+        pages.append(p)
+        if p.next_cursor is None:
+            return pages
+        cursor = p.next_cursor
+
+
+# The SLA sorts join the SLA projection: covered in test_sla_queue.py.
+@pytest.mark.parametrize("sort", sorted(set(SORTS) - SLA_SORTS))
+def test_previous_links_walk_back_through_the_same_pages(
+    busy: Runtime, sort: str
+) -> None:
+    # given every page of a sort, walked forwards
+    forward = pages_forward(busy, ALL, sort, limit=4)
+    assert len(forward) > 3
+
+    # when walking back from the last page with each page's previous cursor
+    backward = [forward[-1]]
+    while backward[-1].prev_cursor is not None:
+        before = backward[-1].prev_cursor
+        backward.append(
+            page(busy, ALL, sort=sort, limit=4, before=before, with_offset=True)
+        )
+
+    # then the same pages come back in reverse, and the first has no previous
+    assert [[i.number for i in p.items] for p in reversed(backward)] == [
+        [i.number for i in p.items] for p in forward
+    ]
+    assert forward[0].prev_cursor is None
+    assert all(p.prev_cursor is not None for p in forward[1:])
+    assert all(p.next_cursor is not None for p in backward[1:])
+
+
+@pytest.mark.parametrize("sort", sorted(set(SORTS) - SLA_SORTS))
+def test_offsets_count_the_rows_before_each_page(busy: Runtime, sort: str) -> None:
+    forward = pages_forward(busy, QueueFilter(), sort, limit=3)
+
+    offsets = [p.offset for p in forward]
+
+    sizes = [len(p.items) for p in forward]
+    assert offsets == [sum(sizes[:i]) for i in range(len(forward))]
+    assert sum(sizes) == forward[0].total
+
+
+def test_cursor_and_before_together_are_refused(busy: Runtime) -> None:
+    first = page(busy, ALL, sort="number", limit=2)
+    assert first.next_cursor is not None
+
+    with pytest.raises(InvalidCommandError) as err:
+        page(busy, ALL, cursor=first.next_cursor, before=first.next_cursor)
+
+    assert "before" in err.value.details["fields"]
+
+
+def test_a_malformed_before_cursor_is_invalid_input(busy: Runtime) -> None:
+    with pytest.raises(InvalidCommandError) as err:
+        page(busy, ALL, sort="priority", before=BAD_CURSORS["not a list"])
+
+    assert "cursor" in err.value.details["fields"]
+
+
 # The SLA sorts join the SLA projection: covered in test_sla_queue.py.
 @pytest.mark.parametrize("sort", sorted(set(SORTS) - SLA_SORTS))
 def test_rows_added_between_pages_never_duplicate_or_hide_existing_rows(

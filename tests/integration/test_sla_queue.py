@@ -45,7 +45,13 @@ def desk(db_url: str) -> Iterator[Desk]:
     runtime.close()
 
 
-def listing(desk: Desk, sort: str, limit: int = 50, cursor: str | None = None) -> Page:
+def listing(
+    desk: Desk,
+    sort: str,
+    limit: int = 50,
+    cursor: str | None = None,
+    before: str | None = None,
+) -> Page:
     host = desk.runtime.projections
     with read_transaction(desk.runtime.engine) as conn:
         queue = host.active_view(conn, "queue_view")
@@ -58,7 +64,9 @@ def listing(desk: Desk, sort: str, limit: int = 50, cursor: str | None = None) -
             sort=sort,
             limit=limit,
             cursor=cursor,
+            before=before,
             sla=sla,
+            with_offset=True,
         )
 
 
@@ -96,6 +104,25 @@ def test_pages_follow_the_due_order(desk: Desk) -> None:
             break
 
     assert numbers == ["INC0000004", "INC0000001", "INC0000002", "INC0000003"]
+
+
+@pytest.mark.parametrize("sort", ["due", "at_risk"])
+def test_previous_pages_and_offsets_follow_the_sla_order(desk: Desk, sort: str) -> None:
+    # given the last page of an SLA sort, one ticket a page
+    forward = [listing(desk, sort, limit=1)]
+    while forward[-1].next_cursor is not None:
+        forward.append(listing(desk, sort, limit=1, cursor=forward[-1].next_cursor))
+
+    # when walking back with previous cursors
+    backward = [forward[-1]]
+    while backward[-1].prev_cursor is not None:
+        backward.append(listing(desk, sort, limit=1, before=backward[-1].prev_cursor))
+
+    # then the same tickets come back in reverse, each page at its offset
+    assert [p.items[0].number for p in reversed(backward)] == [
+        p.items[0].number for p in forward
+    ]
+    assert [p.offset for p in forward] == list(range(len(forward)))
 
 
 def test_sla_sorts_need_the_sla_projection(desk: Desk) -> None:

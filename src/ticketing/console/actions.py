@@ -44,7 +44,9 @@ FORMS: Final[dict[str, ActionForm]] = {
     f.verb: f
     for f in (
         ActionForm("comment", "add_comment", "Add comment", ("body", "visibility")),
+        ActionForm("route", "route_ticket", "Route to a queue", ("queue", "group")),
         ActionForm("assign", "assign_ticket", "Assign", ("agent_id", "group")),
+        ActionForm("unassign", "unassign_ticket", "Unassign", ("reason",)),
         ActionForm("hold", "put_on_hold", "Put on hold", ("reason", "note")),
         ActionForm("resume", "resume_ticket", "Resume", ("note",)),
         ActionForm(
@@ -53,11 +55,13 @@ FORMS: Final[dict[str, ActionForm]] = {
             "Change priority",
             ("impact", "urgency", "priority_override", "reason"),
         ),
+        ActionForm("escalate", "escalate_ticket", "Escalate", ("reason", "level")),
         ActionForm(
             "resolve", "resolve_ticket", "Resolve", ("resolution_code", "notes")
         ),
         ActionForm("reopen", "reopen_ticket", "Reopen", ("reason",)),
         ActionForm("close", "close_ticket", "Close", ("note",)),
+        ActionForm("cancel", "cancel_ticket", "Cancel ticket", ("reason",)),
     )
 }
 
@@ -67,6 +71,13 @@ def _value(name: str, raw: str) -> Any:
     if name in INTEGER_FIELDS and text.lstrip("-").isdigit() and len(text) < 10:
         return int(text)
     return text
+
+
+def form_args(form: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The command arguments a form gives; blank fields are left out (not sent)."""
+    return {
+        name: _value(name, form[name]) for name in fields if form.get(name, "").strip()
+    }
 
 
 def expected_version(form: dict[str, str]) -> int:
@@ -82,11 +93,7 @@ def build_command(
     spec: ActionForm, ticket_id: object, form: dict[str, str]
 ) -> m.Command:
     """The command for ``form``; blank optional fields are left out."""
-    args: dict[str, Any] = {
-        name: _value(name, form[name])
-        for name in spec.fields
-        if form.get(name, "").strip()
-    }
+    args = form_args(form, spec.fields)
     args["ticket_id"] = ticket_id
     args["expected_version"] = expected_version(form)
     return parse_command(spec.command, args)

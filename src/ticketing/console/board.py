@@ -3,9 +3,12 @@
 Served from the ``queue_view`` projection exactly as ``GET /tickets`` is
 (same filter, same role rule: a requester only ever sees their own tickets),
 with each ticket's earliest SLA due and warning instants from the SLA
-projection read in the same transaction. The browser refreshes the board
-region when the event stream reports a new event, asking for the position
-it was told about, so the fragment it gets already includes that event.
+projection read in the same transaction. The board is paged with the queue
+query's keyset cursors (``cursor`` for the next page, ``before`` for the
+previous one), with the total and the rows' place in it shown. The browser
+refreshes the board region when the event stream reports a new event, asking
+for the position it was told about, so the fragment it gets already includes
+that event; a refresh keeps the page's cursor, so the reader stays on it.
 """
 
 from __future__ import annotations
@@ -36,8 +39,12 @@ if TYPE_CHECKING:
     from ticketing.projections.manage import ActiveView
     from ticketing.queries.rows import QueueItem
 
-BOARD_LIMIT: Final = 300
-FILTERS: Final = ("queue", "assignee", "state", "priority", "sort", "min_position")
+#: Rows per board page.
+PAGE_SIZE: Final = 100
+FILTERS: Final = ("queue", "assignee", "state", "priority", "sort")
+PAGING: Final = ("cursor", "before")
+#: Far above any real cursor (a few sort values, base64).
+MAX_CURSOR_CHARS: Final = 1000
 SORT_LABELS: Final = {
     "priority": "priority, then oldest",
     "age": "oldest first",
@@ -64,6 +71,10 @@ class Board:
     queues: OrderedDict[str, list[BoardRow]]
     total: int
     shown: int
+    #: Matching tickets before this page (its first row is number offset + 1).
+    offset: int
+    next_cursor: str | None
+    prev_cursor: str | None
     position: int
     queue_names: list[str]
     sla: bool
@@ -92,10 +103,21 @@ class BoardQuery:
     sort: str
     min_position: int | None
     params: dict[str, Any]
+    cursor: str | None = None
+    before: str | None = None
+
+
+def _cursor(q: QueryArgs, name: str) -> str | None:
+    """A paging cursor as given (the queue query decodes it), bounded in length."""
+    value = q.raw(name)
+    if value is not None and len(value) > MAX_CURSOR_CHARS:
+        q.problems[name] = f"longer than {MAX_CURSOR_CHARS} characters: not a cursor"
+        return None
+    return value
 
 
 def _board_query(p: Page) -> BoardQuery:
-    q = QueryArgs(_without_blanks(p.request), FILTERS)
+    q = QueryArgs(_without_blanks(p.request), (*FILTERS, *PAGING, "min_position"))
     principal = p.user.principal
     states = q.choices("state", STATES)
     priorities = q.choices("priority", PRIORITIES)
@@ -103,6 +125,7 @@ def _board_query(p: Page) -> BoardQuery:
     assignee = q.string("assignee")
     sort = q.choice("sort", tuple(SORTS)) or "priority"
     min_position = q.integer("min_position", 0, MAX_POSITION)
+    cursor, before = _cursor(q, "cursor"), _cursor(q, "before")
     q.done()
     flt = QueueFilter(
         queue=queue,
@@ -118,7 +141,7 @@ def _board_query(p: Page) -> BoardQuery:
         "priority": list(priorities),
         "sort": sort,
     }
-    return BoardQuery(flt, sort, min_position, params)
+    return BoardQuery(flt, sort, min_position, params, cursor, before)
 
 
 async def _read_board(p: Page, bq: BoardQuery, now: datetime) -> Board:
@@ -136,8 +159,11 @@ async def _read_board(p: Page, bq: BoardQuery, now: datetime) -> Board:
             view.generation.position,
             bq.flt,
             sort=sort,
-            limit=BOARD_LIMIT,
+            limit=PAGE_SIZE,
+            cursor=bq.cursor,
+            before=bq.before,
             sla=sla,
+            with_offset=True,
         )
         warn = _warn_times(conn, sla, [i.ticket_id for i in page_.items])
         queues: OrderedDict[str, list[BoardRow]] = OrderedDict()
@@ -161,6 +187,9 @@ async def _read_board(p: Page, bq: BoardQuery, now: datetime) -> Board:
             queues=OrderedDict(sorted(queues.items())),
             total=page_.total,
             shown=len(page_.items),
+            offset=page_.offset or 0,
+            next_cursor=page_.next_cursor,
+            prev_cursor=page_.prev_cursor,
             position=page_.position,
             queue_names=names,
             sla=has_sla,
@@ -179,6 +208,12 @@ def _warn_times(conn: Connection, sla: Any, ids: list[Any]) -> dict[Any, datetim
 
 
 def _context(bq: BoardQuery, board: Board, now: datetime) -> dict[str, Any]:
+    filters = [(k, v) for k, vs in bq.params.items() for v in _listed(vs) if v]
+    paging = [(k, v) for k, v in (("cursor", bq.cursor), ("before", bq.before)) if v]
+
+    def link(*extra: tuple[str, str]) -> str:
+        return "/console/board?" + urlencode([*filters, *extra])
+
     return {
         "board": board,
         "now": now,
@@ -186,9 +221,14 @@ def _context(bq: BoardQuery, board: Board, now: datetime) -> dict[str, Any]:
         "states": STATES,
         "priorities": PRIORITIES,
         "sorts": SORT_LABELS,
-        "query_string": urlencode(
-            [(k, v) for k, vs in bq.params.items() for v in _listed(vs) if v]
-        ),
+        "page_size": PAGE_SIZE,
+        # the rows fragment of *this* page: a live refresh keeps its cursor
+        "query_string": urlencode([*filters, *paging]),
+        "pages": {
+            "first": link() if board.offset > 0 or bq.cursor or bq.before else None,
+            "next": link(("cursor", board.next_cursor)) if board.next_cursor else None,
+            "prev": link(("before", board.prev_cursor)) if board.prev_cursor else None,
+        },
     }
 
 

@@ -2,7 +2,10 @@
 
 The dashboard reads the live SLA projection in one snapshot: compliance by
 ISO week and by priority, MTTA/MTTR, live clock counts and the at-risk list
-(the same functions as ``ticketing sla report``). What-if builds the SLA
+(the same functions as ``ticketing sla report``). The projection is kept up
+by the background runners, so the page says how fresh it is: the log event
+its figures are as of, and how many events (and how long) it is behind the
+log, read in the same snapshot as the figures. What-if builds the SLA
 projection under a candidate policy in scratch space and shows both sides and
 the clocks that flip (``ticketing sla whatif``); candidates are only the
 published versions and the versions activated in the log, never a path.
@@ -17,6 +20,7 @@ from ticketing.console.pages import page
 from ticketing.errors import InvalidCommandError
 from ticketing.http.payloads import QueryArgs
 from ticketing.queries.sla import at_risk, compliance, live_counts
+from ticketing.queries.status import log_lag
 from ticketing.sla.policies import list_policies, resolve_policy
 from ticketing.sla.reading import active_view
 from ticketing.sla.whatif import run_whatif
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 METRICS: Final = ("response", "resolution")
 AT_RISK_LIMIT: Final = 50
 FLIPS_SHOWN: Final = 200
+#: Behind the log by longer than this, the freshness line is a warning.
+STALE_AFTER_SECONDS: Final = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +77,13 @@ def _dashboard(p: Page) -> dict[str, Any]:
         rows = compliance(conn, view.tables, ("all", "priority", "period"), "week")
         counts = live_counts(conn, view.tables, now)
         risky = at_risk(conn, view.tables, now, view.calendar_of, limit=AT_RISK_LIMIT)
+        lag = log_lag(conn, host.source.recorder.table, view.position, now)
     weekly, by_priority = series(rows, "period"), series(rows, "priority")
     return {
         "now": now,
         "position": view.position,
+        "lag": lag,
+        "stale_after": STALE_AFTER_SECONDS,
         "overall": _overall(rows),
         "weekly": weekly,
         "by_priority": by_priority,

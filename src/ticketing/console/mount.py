@@ -13,7 +13,15 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ticketing.console import audit, board, dashboard, session, stream, ticket
+from ticketing.console import (
+    audit,
+    board,
+    dashboard,
+    newticket,
+    session,
+    stream,
+    ticket,
+)
 from ticketing.console.pages import page
 
 if TYPE_CHECKING:
@@ -40,6 +48,14 @@ def console_routes() -> list[Route | Mount]:
         Route("/board", board.BOARD_PAGE, methods=["GET"], name="console_board"),
         Route("/board/rows", board.BOARD_ROWS, methods=["GET"]),
         Route("/events", stream.EVENTS, methods=["GET"], name="console_events"),
+        # before /tickets/{ref}: "new" is not a ticket reference
+        Route(
+            "/tickets/new",
+            newticket.NEW_TICKET_FORM,
+            methods=["GET"],
+            name="console_new_ticket",
+        ),
+        Route("/tickets/new", newticket.OPEN_TICKET, methods=["POST"]),
         Route("/tickets/{ref}", ticket.TICKET_PAGE, methods=["GET"]),
         Route("/tickets/{ref}/actions/{verb}", ticket.TICKET_ACTION, methods=["POST"]),
         Route("/tickets/{ref}/asof", ticket.AS_OF, methods=["GET"]),

@@ -5,6 +5,7 @@ write); each action form carries the version the page showed. A refused
 action re-renders the page at the latest version with the reason, so a stale
 page is told so and nothing is overwritten. The slider asks for the
 ``asof`` fragment: the state and clocks as they stood after a given version.
+A long ticket's timeline shows its latest events, with a link to show all.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from starlette.responses import RedirectResponse
 
 from ticketing.aggregates.vocabulary import HOLD_REASONS, PRIORITIES, VISIBILITIES
+from ticketing.commands.messages import MAX_ESCALATION_LEVEL
 from ticketing.console.actions import FORMS, run_action
 from ticketing.console.clockbars import clock_chart
 from ticketing.console.pages import page
@@ -40,7 +42,11 @@ if TYPE_CHECKING:
 
     from ticketing.console.clockbars import ClockChart
     from ticketing.console.pages import Page
+    from ticketing.projections.ticket_state import AuditEntry
     from ticketing.queries.history import TicketHistory
+
+#: ``?done=`` after the new-ticket form opened the ticket.
+OPENED: Final = "opened"
 
 #: Fields shown first, in this order; the rest follow alphabetically.
 MAIN_FIELDS: Final = (
@@ -60,6 +66,44 @@ MAIN_FIELDS: Final = (
     "resolved_at",
     "closed_at",
 )
+
+
+#: Events the timeline shows unless asked for all (``?timeline=all``).
+TIMELINE_SHOWN: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The events the timeline shows, newest first, and how many there are."""
+
+    entries: list[AuditEntry]
+    total: int
+    showing_all: bool
+    shown_at_most: int
+
+    @property
+    def capped(self) -> bool:
+        return len(self.entries) < self.total
+
+
+def timeline(history: TicketHistory, show_all: bool) -> Timeline:
+    """The newest ``TIMELINE_SHOWN`` events of ``history``, or all of them."""
+    newest_first = list(reversed(history.entries))
+    limit = TIMELINE_SHOWN
+    return Timeline(
+        entries=newest_first if show_all else newest_first[:limit],
+        total=len(newest_first),
+        showing_all=show_all,
+        shown_at_most=limit,
+    )
+
+
+def _show_all(p: Page, *more: str) -> bool:
+    """Whether the page asks for the whole timeline (``?timeline=all``)."""
+    q = QueryArgs(p.request, ("timeline", *more))
+    choice = q.choice("timeline", ("all", "latest"))
+    q.done()
+    return choice == "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +140,7 @@ def _clocks(p: Page, ticket_id: UUID, as_of: datetime | None) -> Clocks:
     return Clocks(clock_chart(evidence, as_of or now), None)
 
 
-def _read(p: Page, ticket_id: UUID) -> dict[str, Any]:
+def _read(p: Page, ticket_id: UUID, show_all: bool) -> dict[str, Any]:
     runtime = p.api.runtime
     view = get_ticket(runtime.service, str(ticket_id))
     check_visible(p.user.principal, view.requester_id, view.number)
@@ -106,6 +150,7 @@ def _read(p: Page, ticket_id: UUID) -> dict[str, Any]:
         "view": view,
         "fields": ordered_fields(view.state),
         "history": history if p.user.can("ticket.history") else None,
+        "timeline": timeline(history, show_all),
         "comments": list_comments(history, include_internal=not requester),
         # the live stream starts after the last event this page shows
         "last_position": history.entries[-1].position,
@@ -114,11 +159,15 @@ def _read(p: Page, ticket_id: UUID) -> dict[str, Any]:
 
 
 async def _page(
-    p: Page, problem: str | None = None, status: int = 200, done: str | None = None
+    p: Page,
+    problem: str | None = None,
+    status: int = 200,
+    done: str | None = None,
+    show_all: bool = False,
 ) -> Response:
     p.require("ticket.read")
     ticket_id = await p.api.refs.aresolve(_ref(p))
-    data = await p.blocking(_read, p, ticket_id)
+    data = await p.blocking(_read, p, ticket_id, show_all)
     forms = [f for f in FORMS.values() if p.user.can(f.action)]
     return p.render(
         "ticket.html",
@@ -128,6 +177,7 @@ async def _page(
             "problem": problem,
             "done": done,
             "hold_reasons": HOLD_REASONS,
+            "max_escalation": MAX_ESCALATION_LEVEL,
             "priorities": PRIORITIES,
             "visibilities": VISIBILITIES,
         },
@@ -136,9 +186,14 @@ async def _page(
 
 
 async def ticket_page(p: Page) -> Response:
+    show_all = _show_all(p, "done")
     done = p.request.query_params.get("done")
-    label = FORMS[done].label if done in FORMS else None
-    return await _page(p, done=label)
+    message = None
+    if done in FORMS:
+        message = f"{FORMS[done].label}: done."
+    elif done == OPENED:
+        message = f"Ticket {_ref(p)} opened."
+    return await _page(p, done=message, show_all=show_all)
 
 
 def stale_message(exc: ConcurrencyConflictError) -> str:
@@ -210,12 +265,16 @@ async def as_of_fragment(p: Page) -> Response:
 
 async def timeline_fragment(p: Page) -> Response:
     p.require("ticket.history")
+    show_all = _show_all(p)
     ticket_id = await p.api.refs.aresolve(_ref(p))
     runtime = p.api.runtime
     history = await p.blocking(
         get_history, runtime.service, runtime.projections.source, str(ticket_id)
     )
-    return p.render("ticket_timeline.html", {"history": history})
+    return p.render(
+        "ticket_timeline.html",
+        {"history": history, "timeline": timeline(history, show_all)},
+    )
 
 
 TICKET_PAGE: Final = page(ticket_page)

@@ -1,7 +1,9 @@
 """Queue queries: filtered, sorted, cursor-paginated lists with totals; counts.
 
 Cursors are keyset cursors (the last row's sort values), so pages stay stable
-while tickets come and go; the total is counted with the same filters.
+while tickets come and go; the total is counted with the same filters. A page
+can also be asked for *before* a cursor (the page preceding it), which gives
+"previous" links without keeping a trail of earlier cursors.
 """
 
 from __future__ import annotations
@@ -108,12 +110,18 @@ class QueueFilter:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a queue: items, the total matching, and the next cursor."""
+    """One page of a queue: items, the total matching, and the next cursor.
+
+    ``prev_cursor`` (for ``before=``) is set when rows precede this page;
+    ``offset`` (how many matching rows precede it) only when asked for.
+    """
 
     items: list[QueueItem]
     total: int
     next_cursor: str | None
     position: int
+    prev_cursor: str | None = None
+    offset: int | None = None
 
     def as_json(self, now: datetime) -> dict[str, Any]:
         return {
@@ -157,14 +165,18 @@ def _decode_cursor(cursor: str, sort: tuple[tuple[str, bool], ...]) -> list[Any]
 
 
 def _after(
-    c: Mapping[str, Any], sort: tuple[tuple[str, bool], ...], values: list[Any]
+    c: Mapping[str, Any],
+    sort: tuple[tuple[str, bool], ...],
+    values: list[Any],
+    *,
+    backwards: bool = False,
 ) -> Any:
-    """Rows strictly after ``values`` in the sort order (keyset condition)."""
+    """Rows strictly after (or, ``backwards``, before) ``values`` in the sort order."""
     clause: Any = false()
     for i in range(len(sort) - 1, -1, -1):
         name, desc = sort[i]
         column = c[name]
-        step = column < values[i] if desc else column > values[i]
+        step = column < values[i] if desc != backwards else column > values[i]
         equal_prefix = [c[sort[j][0]] == values[j] for j in range(i)]
         clause = or_(and_(*equal_prefix, step), clause)
     return clause
@@ -179,12 +191,17 @@ def list_queue(
     sort: str = "priority",
     limit: int = 50,
     cursor: str | None = None,
+    before: str | None = None,
     sla: Subquery | None = None,
+    with_offset: bool = False,
 ) -> Page:
     """A page of tickets matching ``flt``; ``position`` is the view's checkpoint.
 
+    ``cursor`` asks for the page after that cursor, ``before`` for the page
+    that precedes it (at most ``limit`` rows, in the same order).
     ``sla`` (``ticketing.queries.sla.due_times``) adds each ticket's SLA due
     time (``sla_due_at``) and enables the ``due`` and ``at_risk`` sorts.
+    ``with_offset`` also counts the matching rows before the page.
     """
     if sort not in SORTS:
         raise InvalidCommandError.for_fields(
@@ -198,11 +215,60 @@ def list_queue(
         raise InvalidCommandError.for_fields(
             {"limit": f"must be between 1 and {MAX_PAGE}"}
         )
+    if cursor and before:
+        raise InvalidCommandError.for_fields(
+            {"before": "give either a cursor or before, not both"}
+        )
     spec = SORTS[sort]
     where = flt.where(t)
     total = int(
         conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
     )
+    columns, query = _sorted_query(t, where, sla)
+    backwards = bool(before)
+    edge = cursor or before
+    if edge:
+        values = _decode_cursor(edge, spec)
+        query = query.where(_after(columns, spec, values, backwards=backwards))
+    order = [columns[n].desc() if d != backwards else columns[n].asc() for n, d in spec]
+    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    kept = [r._mapping for r in rows[:limit]]
+    if backwards:
+        kept.reverse()
+    items = [QueueItem.from_row(r) for r in kept]
+    first = _encode_cursor([kept[0][n] for n, _ in spec]) if kept else None
+    last = _encode_cursor([kept[-1][n] for n, _ in spec]) if kept else None
+    # forwards, ``more`` means rows follow; backwards, that rows precede (the
+    # page a ``before`` cursor came from follows, and so does a cursor's row)
+    rows_follow = bool(kept) if backwards else more
+    rows_precede = more if backwards else bool(cursor and kept)
+    next_cursor = last if rows_follow else None
+    prev_cursor = first if rows_precede else None
+    offset = None
+    if with_offset:
+        offset = 0
+        if kept:
+            preceding = _after(
+                columns, spec, [kept[0][n] for n, _ in spec], backwards=True
+            )
+            offset = _count(conn, t, where, sla, preceding)
+        if offset == 0:
+            prev_cursor = None
+    return Page(
+        items=items,
+        total=total,
+        next_cursor=next_cursor,
+        position=position,
+        prev_cursor=prev_cursor,
+        offset=offset,
+    )
+
+
+def _sorted_query(
+    t: Table, where: list[ColumnElement[bool]], sla: Subquery | None
+) -> tuple[dict[str, Any], Any]:
+    """The filtered select, with the SLA due/warn sort columns when ``sla`` is given."""
     columns: dict[str, Any] = dict(t.c)
     query = select(t).where(*where)
     if sla is not None:
@@ -214,16 +280,21 @@ def list_queue(
             columns["sort_sla_due_at"].label("sort_sla_due_at"),
             columns["sort_sla_warn_at"].label("sort_sla_warn_at"),
         ).outerjoin(sla, sla.c.ticket_id == t.c.ticket_id)
-    if cursor:
-        query = query.where(_after(columns, spec, _decode_cursor(cursor, spec)))
-    order = [columns[n].desc() if d else columns[n].asc() for n, d in spec]
-    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
-    items = [QueueItem.from_row(r._mapping) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]._mapping
-        next_cursor = _encode_cursor([last[n] for n, _ in spec])
-    return Page(items=items, total=total, next_cursor=next_cursor, position=position)
+    return columns, query
+
+
+def _count(
+    conn: Connection,
+    t: Table,
+    where: list[ColumnElement[bool]],
+    sla: Subquery | None,
+    condition: Any,
+) -> int:
+    source: Any = t
+    if sla is not None:
+        source = t.outerjoin(sla, sla.c.ticket_id == t.c.ticket_id)
+    query = select(func.count()).select_from(source).where(*where, condition)
+    return int(conn.execute(query).scalar_one())
 
 
 def queue_counts(conn: Connection, t: Table, flt: QueueFilter) -> list[dict[str, Any]]:

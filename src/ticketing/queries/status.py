@@ -12,6 +12,9 @@ from ticketing.projections import registry
 from ticketing.store.datastore import read_transaction
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Connection
+
     from ticketing.projections.manage import ProjectionHost
 
 #: A runner that has not heartbeated for this long is shown as dead.
@@ -49,6 +52,60 @@ class ProjectionStatus:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class Lag:
+    """How far a reader at log ``position`` is behind the log's head.
+
+    ``events`` not yet applied; ``seconds`` since the oldest of them was
+    recorded (0 when none waits); ``position_recorded_at``: when the last
+    applied event was recorded (None before the first).
+    """
+
+    position: int
+    head: int
+    events: int
+    seconds: float
+    position_recorded_at: datetime | None
+
+
+def log_lag(
+    conn: Connection,
+    table: Table,
+    position: int,
+    now: datetime,
+    head: int | None = None,
+) -> Lag:
+    """The lag of ``position`` behind the event log ``table``, read on ``conn``."""
+    if head is None:
+        head = int(conn.execute(select(func.max(table.c.id))).scalar() or 0)
+    events = int(
+        conn.execute(select(func.count()).where(table.c.id > position)).scalar_one()
+    )
+    first_pending = conn.execute(
+        select(table.c.recorded_at)
+        .where(table.c.id > position)
+        .order_by(table.c.id)
+        .limit(1)
+    ).scalar()
+    seconds = 0.0
+    if first_pending is not None:
+        seconds = max(0.0, (now - _instant(first_pending)).total_seconds())
+    at_position = conn.execute(
+        select(table.c.recorded_at).where(table.c.id == position)
+    ).scalar()
+    return Lag(
+        position=position,
+        head=head,
+        events=events,
+        seconds=round(seconds, 3),
+        position_recorded_at=None if at_position is None else _instant(at_position),
+    )
+
+
+def _instant(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def _runner_state(gen: registry.Generation, now: datetime) -> tuple[str, float | None]:
     if gen.status == "retired":
         return "retired", None
@@ -68,22 +125,7 @@ def projection_status(host: ProjectionHost, now: datetime) -> list[ProjectionSta
         generations = registry.list_generations(conn)
         out: list[ProjectionStatus] = []
         for gen in generations:
-            lag_events = int(
-                conn.execute(
-                    select(func.count()).where(table.c.id > gen.position)
-                ).scalar_one()
-            )
-            first_pending = conn.execute(
-                select(table.c.recorded_at)
-                .where(table.c.id > gen.position)
-                .order_by(table.c.id)
-                .limit(1)
-            ).scalar()
-            lag_seconds = 0.0
-            if first_pending is not None:
-                lag_seconds = max(
-                    0.0, (now - datetime.fromisoformat(first_pending)).total_seconds()
-                )
+            lag = log_lag(conn, table, gen.position, now, head)
             runner, age = _runner_state(gen, now)
             projection = host.projections.get(gen.key)
             out.append(
@@ -95,8 +137,8 @@ def projection_status(host: ProjectionHost, now: datetime) -> list[ProjectionSta
                     current_code_version=projection.code_version if projection else 0,
                     checkpoint=gen.position,
                     head=head,
-                    lag_events=lag_events,
-                    lag_seconds=round(lag_seconds, 3),
+                    lag_events=lag.events,
+                    lag_seconds=lag.seconds,
                     events_processed=gen.events_processed,
                     heartbeat_at=gen.heartbeat_at,
                     heartbeat_age_seconds=None if age is None else round(age, 3),
