@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import select
 from starlette.responses import StreamingResponse
 
 from ticketing.aggregates.ticket import Ticket, TicketEvent
@@ -21,10 +20,14 @@ from ticketing.console.pages import page
 from ticketing.errors import InvalidCommandError
 from ticketing.http.payloads import MAX_POSITION, QueryArgs
 from ticketing.http.scopes import check_visible
-from ticketing.http.selectors import MAX_TRACKED, TicketSelector, event_json
+from ticketing.http.selectors import (
+    MAX_TRACKED,
+    TicketSelector,
+    event_json,
+    queue_view_column,
+)
 from ticketing.http.sse import event_stream
 from ticketing.queries.tickets import get_ticket
-from ticketing.store.datastore import read_transaction
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -68,18 +71,8 @@ class BoardSelector:
         return out
 
     def _learn(self, ticket_ids: set[UUID]) -> None:
-        if not ticket_ids:
-            return
-        host = self.runtime.projections
-        with read_transaction(self.runtime.engine) as conn:
-            t = host.active_view(conn, "queue_view").tables.tickets
-            rows = conn.execute(
-                select(t.c.ticket_id, t.c.requester_id).where(
-                    t.c.ticket_id.in_(ticket_ids)
-                )
-            ).all()
-        for ticket_id, requester in rows:
-            self.owners[ticket_id] = requester
+        """Requesters of tickets seen for the first time (from the queue view)."""
+        self.owners.update(queue_view_column(self.runtime, ticket_ids, "requester_id"))
 
 
 async def _selector(p: Page, ticket: str | None) -> Selector:

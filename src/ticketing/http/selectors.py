@@ -98,13 +98,19 @@ class QueueSelector:
 
     def _learn(self, ticket_ids: set[UUID]) -> None:
         """Current queues of tickets seen for the first time (from the queue view)."""
-        if not ticket_ids:
-            return
-        host = self.runtime.projections
-        with read_transaction(self.runtime.engine) as conn:
-            t = host.active_view(conn, "queue_view").tables.tickets
-            rows = conn.execute(
-                select(t.c.ticket_id, t.c.queue).where(t.c.ticket_id.in_(ticket_ids))
-            ).all()
-        for ticket_id, queue in rows:
-            self.queues[ticket_id] = queue
+        self.queues.update(queue_view_column(self.runtime, ticket_ids, "queue"))
+
+
+def queue_view_column(
+    runtime: Runtime, ticket_ids: set[UUID], column: str
+) -> dict[UUID, Any]:
+    """One column of the queue view for ``ticket_ids`` (those it has rows for)."""
+    if not ticket_ids:
+        return {}
+    host = runtime.projections
+    with read_transaction(runtime.engine) as conn:
+        t = host.active_view(conn, "queue_view").tables.tickets
+        rows = conn.execute(
+            select(t.c.ticket_id, t.c[column]).where(t.c.ticket_id.in_(ticket_ids))
+        ).all()
+    return {row.ticket_id: row[1] for row in rows}
