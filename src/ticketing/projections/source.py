@@ -7,23 +7,24 @@ never skipped: ``decode_prefix`` returns the events before it and the error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.utils import TopicError, resolve_topic
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ticketing.errors import CorruptEventError
 from ticketing.projections.base import LogEvent
 from ticketing.store.datastore import read_transaction
+from ticketing.store.decoding import EventDecoder
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
     from uuid import UUID
 
-    from eventsourcing.persistence import Mapper, StoredEvent
+    from eventsourcing.persistence import Mapper
     from sqlalchemy.engine import Engine
 
     from ticketing.store.recorder import TicketingRecorder
@@ -71,6 +72,10 @@ class LogSource:
     engine: Engine
     recorder: TicketingRecorder
     mapper: Mapper[Any]
+    decoder: EventDecoder = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decoder", EventDecoder(self.mapper))
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -104,7 +109,7 @@ class LogSource:
             t.c.topic,
             t.c.state,
             t.c.recorded_at,
-        ).where(t.c.id > after)
+        ).where(t.c.id > after)  # this column order is unpacked by decode_prefix
         with read_transaction(self.engine) as conn:
             rows: Sequence[StoredRow] = conn.execute(
                 query.order_by(t.c.id).limit(limit)
@@ -132,26 +137,40 @@ class LogSource:
         type is reported by every reader, never filtered away unseen.
         """
         events: list[LogEvent] = []
+        append = events.append
+        wanted = frozenset(relevant)
+        to_event = self.decoder.to_domain_event
+        fromisoformat = datetime.fromisoformat
         for record in records:
-            if relevant and record.topic not in relevant and known_topic(record.topic):
+            if type(record) is Row:
+                # the page query's columns, unpacked once (attribute access on
+                # a Row costs as much as the tuple itself)
+                position, originator_id, version, topic, state, recorded = record
+            else:
+                position, originator_id, version = (
+                    record.id,
+                    record.originator_id,
+                    record.originator_version,
+                )
+                topic, state, recorded = record.topic, record.state, record.recorded_at
+            if wanted and topic not in wanted and known_topic(topic):
                 continue
             try:
-                # duck-typed: the mapper reads topic, state and the originator
-                event = self.mapper.to_domain_event(cast("StoredEvent", record))
-                recorded_at = datetime.fromisoformat(record.recorded_at)
+                event = to_event(topic, originator_id, version, state)
+                recorded_at = fromisoformat(recorded)
             except Exception as exc:
                 error = CorruptEventError(
-                    f"cannot decode event at position {record.id} "
-                    f"({record.topic} of {record.originator_id} "
-                    f"v{record.originator_version}): {exc}",
+                    f"cannot decode event at position {position} "
+                    f"({topic} of {originator_id} "
+                    f"v{version}): {exc}",
                     {
-                        "position": record.id,
-                        "topic": record.topic,
-                        "ticket_id": str(record.originator_id),
-                        "version": record.originator_version,
+                        "position": position,
+                        "topic": topic,
+                        "ticket_id": str(originator_id),
+                        "version": version,
                         "reason": str(exc),
                     },
                 )
                 return Decoded(events, error)
-            events.append(LogEvent(record.id, recorded_at, record.topic, event))
+            append(LogEvent(position, recorded_at, topic, event))
         return Decoded(events)

@@ -1,0 +1,69 @@
+"""The event transcoder: the library's JSON format, decoded (and encoded) faster.
+
+Stored event bytes are hashed into the log's chain and exported byte for byte,
+so the *format* is fixed: the library's ``JSONTranscoder`` (compact separators,
+UTF-8, non-JSON types as ``{"_type_": name, "_data_": ...}``). This subclass
+keeps that format and only changes how it gets there:
+
+* **decode**: ``msgspec`` parses (about 3x faster than the stdlib scanner with
+  a Python ``object_hook`` per object; unlike ``orjson`` it keeps integers
+  beyond 64 bits exact), then the tagged objects an event normally has
+  (``timestamp`` and the envelope in ``meta``) are converted by the same
+  transcodings. If the bytes hold any other tagged object, anything
+  ``msgspec`` refuses (NaN, Infinity, lone surrogates) or a ``\\u`` escape
+  (which could spell a tag key the byte count below cannot see), the
+  library's own decoder does the whole document: same result, or same error.
+
+The tag count is a byte search for ``"_type_"``. It can only overcount (the
+text ``"_type_`` inside a string), which merely sends the document to the
+library; it cannot undercount, because every ``_type_`` key is written
+literally unless it uses a ``\\u`` escape, and those are sent to the library
+first. ``tests/property/test_codec.py`` checks decode(encode(x)) against the
+library on generated payloads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import msgspec
+from eventsourcing.persistence import JSONTranscoder
+
+#: The keys whose values are tagged in every event: domain time and envelope.
+_TAGGED_KEYS: Final = ("timestamp", "meta")
+_TAG: Final = b'"_type_"'
+_ESCAPE: Final = b"\\u"
+_parse: Final = msgspec.json.Decoder().decode
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """``JSONTranscoder`` with the same bytes and values, parsed by ``msgspec``."""
+
+    def decode(self, data: bytes) -> Any:
+        tags = data.count(_TAG)
+        if tags > len(_TAGGED_KEYS) or _ESCAPE in data:
+            return super().decode(data)
+        try:
+            value = _parse(data)
+        except Exception:
+            return super().decode(data)
+        if tags == 0:
+            return value
+        if type(value) is not dict:
+            return super().decode(data)
+        found: list[tuple[str, Any, Any]] = []
+        for key in _TAGGED_KEYS:
+            tagged = value.get(key)
+            if (
+                type(tagged) is dict
+                and len(tagged) == 2
+                and "_data_" in tagged
+                and type(name := tagged.get("_type_")) is str
+                and (transcoding := self.names.get(name)) is not None
+            ):
+                found.append((key, transcoding, tagged["_data_"]))
+        if len(found) != tags:
+            return super().decode(data)
+        for key, transcoding, payload in found:
+            value[key] = transcoding.decode(payload)
+        return value
