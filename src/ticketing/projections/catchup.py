@@ -23,6 +23,7 @@ from ticketing.errors import (
     ProjectionError,
     ProjectionHandlerError,
 )
+from ticketing.gcbatch import paced_gc
 from ticketing.projections import registry
 from ticketing.projections.source import LogSource
 from ticketing.store.datastore import (
@@ -69,8 +70,26 @@ def catch_up(
     handler, the events before it are applied (checkpoint = its position - 1)
     and the error is raised: the failing event is never skipped.
     """
-    feed = _Feed(source, projection, generation)
-    position = generation.position
+    with paced_gc():
+        return _catch_up(
+            _Feed(source, projection, generation),
+            batch_size=batch_size,
+            stop=stop,
+            on_batch=on_batch,
+            should_stop=should_stop,
+        )
+
+
+def _catch_up(
+    feed: _Feed,
+    *,
+    batch_size: int,
+    stop: int | None,
+    on_batch: Callable[[BatchDone], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> int:
+    source, projection = feed.source, feed.projection
+    position = feed.generation.position
     head = source.head() if stop is None else stop
     processed = 0
     while position < head and not (should_stop and should_stop()):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from ticketing.errors import ProjectionError
+from ticketing.gcbatch import paced_gc
 from ticketing.projections import registry
 from ticketing.projections.catalogue import select_projections
 from ticketing.projections.catchup import catch_up
@@ -244,15 +245,16 @@ def build_scratch(
         for table in projection.all_tables(tables):
             table.create(conn)
     position = 0
-    while position < head:
-        records = source.read_page(position, batch_size, stop=head)
-        if not records:
-            break
-        events = source.decode(records, projection.topics)
-        if keep is not None:
-            events = [e for e in events if keep(e)]
-        if events:
-            with engine.begin() as conn:
-                projection.apply(conn, tables, events)
-        position = records[-1].id
+    with paced_gc():
+        while position < head:
+            records = source.read_page(position, batch_size, stop=head)
+            if not records:
+                break
+            events = source.decode(records, projection.topics)
+            if keep is not None:
+                events = [e for e in events if keep(e)]
+            if events:
+                with engine.begin() as conn:
+                    projection.apply(conn, tables, events)
+            position = records[-1].id
     return Scratch(engine=engine, projection=projection, prefix=prefix)

@@ -1,4 +1,4 @@
-"""Bulk row writes for the SLA projection, the hot path of its rebuild.
+"""Bulk row writes for projections, the hot path of every rebuild.
 
 On SQLite, SQLAlchemy's per-row parameter processing costs more than the
 insert itself, so rows are converted once (UUIDs and instants exactly as
