@@ -28,7 +28,7 @@ from ticketing.projections import registry
 from ticketing.projections.source import LogSource
 from ticketing.store.datastore import (
     WRITE_OPTION,
-    write_transaction,
+    view_write_transaction,
 )
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class _Feed:
         gen = self.generation
         applying = False
         try:
-            with write_transaction(self.source.engine) as conn:
+            with view_write_transaction(self.source.engine) as conn:
                 if not registry.advance(conn, gen, old, new, len(events)):
                     raise CheckpointMovedError(
                         f"checkpoint of {gen.key} g{gen.generation} moved "

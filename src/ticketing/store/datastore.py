@@ -113,6 +113,40 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def view_write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for derived rows (projections), not for events.
+
+    On SQLite it commits with ``synchronous = NORMAL``: in WAL mode that skips
+    the fsync of each commit (the WAL is synced by the next event append or
+    checkpoint) and can never corrupt the file. A power cut can lose the last
+    such commits, which is harmless for a projection: its rows and checkpoint
+    are rolled back together and caught up again from the log. Event appends
+    keep ``FULL``: the setting is put back before the connection goes back to
+    the pool, and a connection where that fails is discarded.
+    """
+    with engine.connect() as conn:
+        relaxed = engine.dialect.name == "sqlite"
+        dbapi_connection: Any = conn.connection.dbapi_connection
+        if relaxed:  # only outside a transaction: before BEGIN
+            dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+        finally:
+            if relaxed:
+                _restore_full_sync(conn, dbapi_connection)
+
+
+def _restore_full_sync(conn: Connection, dbapi_connection: Any) -> None:
+    try:
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
+    except Exception:
+        conn.invalidate()  # never hand a relaxed connection to an event writer
+        raise
+
+
+@contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in a read transaction (one consistent snapshot); rolls back."""
     with engine.connect() as conn, conn.begin() as tx:
