@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
     from ticketing.aggregates.ticket import Ticket
 
+#: ``json.dumps(value, sort_keys=True)`` without building an encoder per call.
+_to_sorted_json: Final = json.JSONEncoder(sort_keys=True).encode
 _STATE_KEY: Final = ("ticket_id",)
 _STATE_COLUMNS: Final = frozenset({"ticket_id", "state"})
 
@@ -103,8 +105,8 @@ def entry_row(entry: AuditEntry) -> dict[str, object]:
         "causation_id": env.causation_id,
         "rule_id": env.rule_id,
         "rule_set_version": env.rule_set_version,
-        "data": json.dumps(entry.data, sort_keys=True),
-        "changes": json.dumps(entry.changes, sort_keys=True),
+        "data": _to_sorted_json(entry.data),
+        "changes": _to_sorted_json(entry.changes),
     }
 
 
