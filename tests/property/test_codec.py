@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import pytest
@@ -104,6 +105,63 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
     return bool(a == b)
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Level(IntEnum):
+    HIGH = 1
+
+
+#: What the encoder may meet besides the decoder's values: floats, subclasses
+#: of the built-in types, keys that are not strings, lone surrogates.
+ENCODER_EXTRAS = (
+    st.floats()
+    | st.sampled_from([Colour.RED, Level.HIGH, True, False, -0.0, 1e16, 1e-7, "\ud800"])
+    | st.text(alphabet=st.characters(), max_size=3)  # surrogates too
+    | st.dictionaries(st.integers(-3, 3) | st.none() | st.booleans(), st.integers())
+)
+ENCODABLE = st.recursive(
+    SCALARS | ENCODER_EXTRAS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(KEYS, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _encoded(transcoder: JSONTranscoder, value: Any) -> tuple[str, Any]:
+    try:
+        return "bytes", transcoder.encode(value)
+    except Exception as exc:
+        return "error", type(exc)
+
+
+@CASES
+@given(state=event_states())
+def test_fast_encode_writes_the_library_bytes_for_event_states(
+    state: dict[str, Any],
+) -> None:
+    assert _encoded(FAST, state) == _encoded(LIBRARY, state)
+
+
+@CASES
+@given(value=ENCODABLE)
+def test_fast_encode_writes_the_library_bytes_or_raises_its_error(
+    value: Any,
+) -> None:
+    assert _encoded(FAST, value) == _encoded(LIBRARY, value)
+
+
+def test_a_cycle_is_refused_as_the_library_refuses_it() -> None:
+    cycle: list[Any] = []
+    cycle.append(cycle)
+
+    assert _encoded(FAST, {"x": cycle}) == _encoded(LIBRARY, {"x": cycle})
 
 
 def _outcome(transcoder: JSONTranscoder, data: bytes) -> tuple[str, Any]:

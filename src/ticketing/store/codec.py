@@ -14,12 +14,21 @@ keeps that format and only changes how it gets there:
   (which could spell a tag key the byte count below cannot see), the
   library's own decoder does the whole document: same result, or same error.
 
+* **encode**: the value is first turned into plain JSON values (the library's
+  transcodings applied to exactly the objects its encoder would hand them),
+  then ``msgspec`` writes it: same separators, same escapes, UTF-8 unescaped,
+  as ``json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)``. Floats
+  (whose text the stdlib writes with ``repr``), subclasses of the built-in
+  types, non-string keys and anything unregistered go to the library's
+  encoder instead, which then writes the same bytes as before or raises
+  the same error.
+
 The tag count is a byte search for ``"_type_"``. It can only overcount (the
 text ``"_type_`` inside a string), which merely sends the document to the
 library; it cannot undercount, because every ``_type_`` key is written
 literally unless it uses a ``\\u`` escape, and those are sent to the library
-first. ``tests/property/test_codec.py`` checks decode(encode(x)) against the
-library on generated payloads.
+first. ``tests/property/test_codec.py`` checks both directions against the
+library, byte for byte and value for value, on generated payloads.
 """
 
 from __future__ import annotations
@@ -34,10 +43,55 @@ _TAGGED_KEYS: Final = ("timestamp", "meta")
 _TAG: Final = b'"_type_"'
 _ESCAPE: Final = b"\\u"
 _parse: Final = msgspec.json.Decoder().decode
+_write: Final = msgspec.json.Encoder().encode
+#: Written as they are by both encoders (exact types only: no subclasses).
+_SCALARS: Final = frozenset({str, int, bool, type(None)})
+#: Types (and their subclasses) the stdlib encoder writes without a transcoding.
+_NATIVE: Final = (str, int, float, list, tuple, dict)
+
+
+class _Unsupported(Exception):  # noqa: N818 - an internal signal, not an error
+    """A value the fast encoder leaves to the library's encoder."""
 
 
 class FastJSONTranscoder(JSONTranscoder):
     """``JSONTranscoder`` with the same bytes and values, parsed by ``msgspec``."""
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            plain = self._plain(obj)
+        except _Unsupported:
+            return super().encode(obj)
+        except RecursionError:  # a cycle: the library reports it as such
+            return super().encode(obj)
+        try:
+            return _write(plain)
+        except Exception:
+            return super().encode(obj)
+
+    def _plain(self, value: Any) -> Any:
+        """``value`` as plain JSON values, tagged where the library tags."""
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is dict:
+            out = {}
+            for key, item in value.items():
+                if type(key) is not str:
+                    raise _Unsupported
+                out[key] = item if type(item) in _SCALARS else self._plain(item)
+            return out
+        if kind is list or kind is tuple:
+            return [
+                item if type(item) in _SCALARS else self._plain(item) for item in value
+            ]
+        transcoding = self.types.get(kind)
+        if transcoding is None or issubclass(kind, _NATIVE):
+            raise _Unsupported
+        return {
+            "_type_": transcoding.name,
+            "_data_": self._plain(transcoding.encode(value)),
+        }
 
     def decode(self, data: bytes) -> Any:
         tags = data.count(_TAG)
