@@ -32,12 +32,18 @@ from ticketing.store.datastore import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from ticketing.projections.base import LogEvent, Projection
 
 #: LogSource lives in source.py; it is re-exported here for existing imports.
-__all__ = ["BatchDone", "LogSource", "catch_up", "is_connection_error"]
+__all__ = [
+    "BatchDone",
+    "LogSource",
+    "catch_up",
+    "catch_up_together",
+    "is_connection_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +78,7 @@ def catch_up(
     """
     with paced_gc():
         return _catch_up(
-            _Feed(source, projection, generation),
+            [_Feed(source, projection, generation)],
             batch_size=batch_size,
             stop=stop,
             on_batch=on_batch,
@@ -80,16 +86,46 @@ def catch_up(
         )
 
 
+def catch_up_together(
+    source: LogSource,
+    members: Sequence[tuple[Projection[Any], registry.Generation]],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    stop: int | None = None,
+    on_batch: Callable[[BatchDone], None] | None = None,
+) -> int:
+    """``catch_up`` for generations standing at the same checkpoint, sharing work.
+
+    Each page is read and decoded once for all of them (decoding costs as much
+    as a projection's own work); each generation still commits its rows and
+    checkpoint in its own transaction, so they stay independent: after a
+    failure they may stand at different checkpoints, and ``rebuild_together``
+    first brings them level. Returns how many events were decoded.
+    """
+    if len({generation.position for _, generation in members}) > 1:
+        msg = "generations fed together must stand at the same checkpoint"
+        raise ValueError(msg)
+    with paced_gc():
+        return _catch_up(
+            [_Feed(source, p, g) for p, g in members],
+            batch_size=batch_size,
+            stop=stop,
+            on_batch=on_batch,
+            should_stop=None,
+        )
+
+
 def _catch_up(
-    feed: _Feed,
+    feeds: list[_Feed],
     *,
     batch_size: int,
     stop: int | None,
     on_batch: Callable[[BatchDone], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> int:
-    source, projection = feed.source, feed.projection
-    position = feed.generation.position
+    source = feeds[0].source
+    topics = _wanted_by_any(feeds)
+    position = feeds[0].generation.position
     head = source.head() if stop is None else stop
     processed = 0
     while position < head and not (should_stop and should_stop()):
@@ -97,14 +133,16 @@ def _catch_up(
         records = source.read_page(position, batch_size, stop=head)
         full = len(records) == batch_size
         new_position = records[-1].id if full else head
-        decoded = source.decode_prefix(records, projection.topics)
+        decoded = source.decode_prefix(records, topics)
         if decoded.error is not None:
             new_position = int(decoded.error.details["position"]) - 1
-        try:
-            feed.commit(decoded.events, position, new_position)
-        except ProjectionHandlerError as exc:
-            feed.commit_prefix(decoded.events, position, exc)
-            raise
+        for feed in feeds:
+            events = feed.relevant(decoded.events) if len(feeds) > 1 else decoded.events
+            try:
+                feed.commit(events, position, new_position)
+            except ProjectionHandlerError as exc:
+                feed.commit_prefix(events, position, exc)
+                raise
         processed += len(decoded.events)
         position = new_position
         if on_batch is not None:
@@ -113,6 +151,13 @@ def _catch_up(
         if decoded.error is not None:
             raise decoded.error
     return processed
+
+
+def _wanted_by_any(feeds: list[_Feed]) -> tuple[str, ...]:
+    """The topics to decode for all feeds (empty: every event)."""
+    if any(not feed.projection.topics for feed in feeds):
+        return ()
+    return tuple(dict.fromkeys(t for feed in feeds for t in feed.projection.topics))
 
 
 #: Lost or unusable connections, as SQLAlchemy and as the eventsourcing
@@ -143,6 +188,14 @@ class _Feed:
     @property
     def tables(self) -> Any:
         return self.projection.tables(self.generation.table_prefix)
+
+    def relevant(self, events: list[LogEvent]) -> list[LogEvent]:
+        """The events of this projection's topics (a page decoded for several)."""
+        topics = self.projection.topics
+        if not topics:
+            return events
+        wanted = frozenset(topics)
+        return [e for e in events if e.topic in wanted]
 
     def commit(self, events: list[LogEvent], old: int, new: int) -> None:
         """Advance the checkpoint (compare-and-set) and apply ``events``, atomically.
