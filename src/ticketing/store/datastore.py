@@ -37,6 +37,10 @@ class TicketingDatastore(SQLAlchemyDatastore):
     def __init__(self, *, url: str | None = None, **kwargs: Any) -> None:
         if url and not url.startswith("sqlite"):
             kwargs.setdefault("pool_pre_ping", True)
+        if url and url.startswith("postgresql+psycopg2"):
+            # UPDATE executemany (projection rows) in pages of 100 statements
+            # per round trip instead of one round trip per row
+            kwargs.setdefault("executemany_mode", "values_plus_batch")
         super().__init__(url=url, **kwargs)
         engine = self.engine
         if isinstance(engine, SAEngine) and engine.dialect.name == "sqlite":
