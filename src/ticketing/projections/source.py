@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from uuid import UUID
 
 from eventsourcing.utils import TopicError, resolve_topic
-from sqlalchemy import Row, select
 
 from ticketing.errors import CorruptEventError
 from ticketing.projections.base import LogEvent
@@ -22,7 +22,6 @@ from ticketing.store.decoding import EventDecoder
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
-    from uuid import UUID
 
     from eventsourcing.persistence import Mapper
     from sqlalchemy.engine import Engine
@@ -45,6 +44,26 @@ class StoredRow(Protocol):
     def state(self) -> bytes: ...
     @property
     def recorded_at(self) -> str: ...
+
+
+class PageRow(NamedTuple):
+    """One row of a page, in the page query's column order."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: str
+
+
+def _as_uuid(value: Any) -> UUID:
+    """The driver's value of a UUID column (SQLite: 16 bytes; PostgreSQL: UUID/str)."""
+    if type(value) is UUID:
+        return value
+    if isinstance(value, bytes | memoryview):
+        return UUID(bytes=bytes(value))
+    return UUID(str(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +93,19 @@ class LogSource:
     mapper: Mapper[Any]
     decoder: EventDecoder = field(init=False, repr=False, compare=False)
 
+    page_sql: str = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "decoder", EventDecoder(self.mapper))
+        # through the driver: SQLAlchemy's result processing (the UUID type
+        # above all) cost as much as the read itself
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            "SELECT id, originator_id, originator_version, topic, state, "  # noqa: S608 - our table
+            f"recorded_at FROM {self.recorder.qualified_name} "
+            f"WHERE id > {mark} ORDER BY id LIMIT {mark}"
+        )
+        object.__setattr__(self, "page_sql", sql)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -101,19 +131,25 @@ class LogSource:
         dropped, which makes that page short: the caller then knows it has
         everything up to ``stop``.
         """
-        t = self.recorder.table
-        query = select(
-            t.c.id,
-            t.c.originator_id,
-            t.c.originator_version,
-            t.c.topic,
-            t.c.state,
-            t.c.recorded_at,
-        ).where(t.c.id > after)  # this column order is unpacked by decode_prefix
         with read_transaction(self.engine) as conn:
-            rows: Sequence[StoredRow] = conn.execute(
-                query.order_by(t.c.id).limit(limit)
-            ).all()
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(self.page_sql, (after, limit))
+                raw = cursor.fetchall()
+            finally:
+                cursor.close()
+        ids: dict[Any, UUID] = {}  # a ticket's events share one UUID object
+        rows = [
+            PageRow(
+                position,
+                ids.get(oid) or ids.setdefault(oid, _as_uuid(oid)),
+                version,
+                topic,
+                state if type(state) is bytes else bytes(state),
+                recorded_at,
+            )
+            for position, oid, version, topic, state, recorded_at in raw
+        ]
         if stop is not None and rows and rows[-1].id > stop:
             rows = [r for r in rows if r.id <= stop]
         return rows
@@ -141,10 +177,10 @@ class LogSource:
         wanted = frozenset(relevant)
         to_event = self.decoder.to_domain_event
         fromisoformat = datetime.fromisoformat
+        originator_id: UUID | str
         for record in records:
-            if type(record) is Row:
-                # the page query's columns, unpacked once (attribute access on
-                # a Row costs as much as the tuple itself)
+            if type(record) is PageRow:
+                # a page's row: unpacked as the tuple it is
                 position, originator_id, version, topic, state, recorded = record
             else:
                 position, originator_id, version = (
