@@ -118,6 +118,11 @@ class FastJSONTranscoder(JSONTranscoder):
                 found.append((key, transcoding, tagged["_data_"]))
         if len(found) != tags:
             return super().decode(data)
-        for key, transcoding, payload in found:
-            value[key] = transcoding.decode(payload)
+        try:
+            for key, transcoding, payload in found:
+                value[key] = transcoding.decode(payload)
+        except Exception:
+            # a damaged tagged value: the library reports it exactly as before
+            # (which one first, and how, depends on its document order)
+            return super().decode(data)
         return value
