@@ -50,6 +50,10 @@ _SCALARS: Final = frozenset({str, int, bool, type(None)})
 _NATIVE: Final = (str, int, float, list, tuple, dict)
 
 
+#: Returned by the fast decoder where the library's decoder must decide.
+_LIBRARY: Final = object()
+
+
 class _Unsupported(Exception):  # noqa: N818 - an internal signal, not an error
     """A value the fast encoder leaves to the library's encoder."""
 
@@ -94,17 +98,22 @@ class FastJSONTranscoder(JSONTranscoder):
         }
 
     def decode(self, data: bytes) -> Any:
+        value = self._fast_decode(data)
+        return super().decode(data) if value is _LIBRARY else value
+
+    def _fast_decode(self, data: bytes) -> Any:
+        """The decoded value, or ``_LIBRARY`` where the library must decode."""
         tags = data.count(_TAG)
         if tags > len(_TAGGED_KEYS) or _ESCAPE in data:
-            return super().decode(data)
+            return _LIBRARY
         try:
             value = _parse(data)
         except Exception:
-            return super().decode(data)
+            return _LIBRARY
         if tags == 0:
             return value
         if type(value) is not dict:
-            return super().decode(data)
+            return _LIBRARY
         found: list[tuple[str, Any, Any]] = []
         for key in _TAGGED_KEYS:
             tagged = value.get(key)
@@ -117,12 +126,12 @@ class FastJSONTranscoder(JSONTranscoder):
             ):
                 found.append((key, transcoding, tagged["_data_"]))
         if len(found) != tags:
-            return super().decode(data)
+            return _LIBRARY
         try:
             for key, transcoding, payload in found:
                 value[key] = transcoding.decode(payload)
         except Exception:
             # a damaged tagged value: the library reports it exactly as before
             # (which one first, and how, depends on its document order)
-            return super().decode(data)
+            return _LIBRARY
         return value
