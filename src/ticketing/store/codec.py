@@ -112,6 +112,10 @@ class FastJSONTranscoder(JSONTranscoder):
             return _LIBRARY
         if tags == 0:
             return value
+        return self._untag(value, tags)
+
+    def _untag(self, value: Any, tags: int) -> Any:
+        """Convert the ``tags`` tagged values, if they are the usual ones."""
         if type(value) is not dict:
             return _LIBRARY
         found: list[tuple[str, Any, Any]] = []
