@@ -120,25 +120,30 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 def view_write_transaction(engine: Engine) -> Iterator[Connection]:
     """A write transaction for derived rows (projections), not for events.
 
-    On SQLite it commits with ``synchronous = NORMAL``: in WAL mode that skips
-    the fsync of each commit (the WAL is synced by the next event append or
-    checkpoint) and can never corrupt the file. A power cut can lose the last
-    such commits, which is harmless for a projection: its rows and checkpoint
-    are rolled back together and caught up again from the log. Event appends
-    keep ``FULL``: the setting is put back before the connection goes back to
-    the pool, and a connection where that fails is discarded.
+    It commits without waiting for the disk: on SQLite with ``synchronous =
+    NORMAL`` (in WAL mode: no fsync per commit, the WAL is synced by the next
+    event append or checkpoint; the file can never be corrupted), on
+    PostgreSQL with ``synchronous_commit = off`` for this transaction only
+    (the WAL is flushed within moments, by the WAL writer). A crash can lose
+    the last such commits, which is harmless for a projection: its rows and
+    checkpoint are lost together and caught up again from the log. Event
+    appends keep waiting for the disk: the SQLite setting is put back before
+    the connection returns to the pool, and a connection where that fails is
+    discarded.
     """
+    dialect = engine.dialect.name
     with engine.connect() as conn:
-        relaxed = engine.dialect.name == "sqlite"
         dbapi_connection: Any = conn.connection.dbapi_connection
-        if relaxed:  # only outside a transaction: before BEGIN
+        if dialect == "sqlite":  # only outside a transaction: before BEGIN
             dbapi_connection.execute("PRAGMA synchronous = NORMAL")
         try:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
+                if dialect == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
         finally:
-            if relaxed:
+            if dialect == "sqlite":
                 _restore_full_sync(conn, dbapi_connection)
 
 

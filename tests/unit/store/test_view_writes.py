@@ -70,3 +70,20 @@ def test_a_failed_view_write_rolls_back_and_restores_full_sync(
         rows = conn.execute(text("SELECT count(*) FROM t")).scalar_one()
 
     assert (after, rows) == (FULL, 0)
+
+
+@pytest.mark.integration
+@pytest.mark.postgres
+def test_on_postgres_only_the_view_transaction_skips_the_commit_flush(
+    pg_url: str,
+) -> None:
+    engine = create_engine(pg_url)
+    try:
+        with view_write_transaction(engine) as conn:
+            during = conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+        with write_transaction(engine) as conn:
+            after = conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+    finally:
+        engine.dispose()
+
+    assert (during, after) == ("off", "on")
