@@ -7,7 +7,7 @@ clock); ``recorded_at`` is set by the store when the event is appended.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from eventsourcing.persistence import Transcoding
 
@@ -68,6 +68,24 @@ class EventContext:
     occurred_at: datetime
 
 
+#: Decoded actors, shared (they are frozen): a log has few distinct actors
+#: and millions of events; building and validating each costs more than a
+#: lookup. Bounded: cleared when full.
+_ACTORS: dict[tuple[str, str, str], Actor] = {}
+_MAX_ACTORS: Final = 4096
+
+
+def _actor(actor_id: str, role: str, kind: str) -> Actor:
+    key = (actor_id, role, kind)
+    found = _ACTORS.get(key)
+    if found is None:
+        found = Actor(id=actor_id, role=role, kind=cast("ActorKind", kind))
+        if len(_ACTORS) >= _MAX_ACTORS:
+            _ACTORS.clear()
+        _ACTORS[key] = found
+    return found
+
+
 class EnvelopeAsDict(Transcoding):
     """Stores an Envelope as a flat JSON object (documented in docs/event-log.md)."""
 
@@ -93,7 +111,7 @@ class EnvelopeAsDict(Transcoding):
     def decode(self, data: Any) -> Envelope:
         d = cast("dict[str, Any]", data)
         return Envelope(
-            actor=Actor(id=d["actor_id"], role=d["actor_role"], kind=d["actor_kind"]),
+            actor=_actor(d["actor_id"], d["actor_role"], d["actor_kind"]),
             command_id=d["command_id"],
             correlation_id=d["correlation_id"],
             causation_id=d.get("causation_id"),

@@ -149,46 +149,61 @@ def rebuild(
     batch: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Rebuild side by side from position 0, then switch atomically (resumable)."""
+    """Rebuild side by side from position 0, then switch atomically (resumable).
+
+    Several projections are rebuilt together: the log is read and decoded
+    once for all of them.
+    """
     with open_runtime() as runtime:
         host = runtime.projections
-        for projection in _targets(runtime, names, all_):
+        targets = _targets(runtime, names, all_)
+        previous: dict[str, int | None] = {}
+        starts = []
+        for projection in targets:
             host.ensure_active(projection)
-            previous = _active_generation(runtime, projection.key)
-            gen = host.start_or_resume_rebuild(projection)
-            head = host.source.head()
-            with Progress(
-                TextColumn(f"{projection.key} g{gen.generation}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]} ev/s"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                disable=quiet,
-            ) as progress:
-                task = progress.add_task(
-                    "rebuild", total=max(head, 1), completed=gen.position, rate="-"
+            previous[projection.key] = _active_generation(runtime, projection.key)
+            starts.append(host.start_or_resume_rebuild(projection))
+        head = host.source.head()
+        label = "+".join(
+            f"{p.key} g{g.generation}" for p, g in zip(targets, starts, strict=True)
+        )
+        with Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} ev/s"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            disable=quiet,
+        ) as progress:
+            task = progress.add_task(
+                "rebuild",
+                total=max(head, 1),
+                completed=min(g.position for g in starts),
+                rate="-",
+            )
+
+            def on_batch(done: BatchDone) -> None:
+                rate = f"{done.events / done.seconds:,.0f}" if done.seconds else "-"
+                progress.update(
+                    task, completed=done.position, total=max(done.head, 1), rate=rate
                 )
 
-                def on_batch(
-                    done: BatchDone, task: Any = task, progress: Progress = progress
-                ) -> None:
-                    rate = f"{done.events / done.seconds:,.0f}" if done.seconds else "-"
-                    progress.update(
-                        task,
-                        completed=done.position,
-                        total=max(done.head, 1),
-                        rate=rate,
-                    )
-
-                gen = host.rebuild(projection, on_batch=on_batch, batch_size=batch)
+            if len(targets) == 1:
+                built = [host.rebuild(targets[0], on_batch=on_batch, batch_size=batch)]
+            else:
+                built = host.rebuild_together(
+                    targets, on_batch=on_batch, batch_size=batch
+                )
+        for projection, gen in zip(targets, built, strict=True):
             typer.echo(
                 f"{projection.key}: generation {gen.generation} active "
                 f"at position {gen.position}"
             )
-            if drop_old and previous is not None and previous != gen.generation:
-                host.drop_generation(projection, previous)
-                typer.echo(f"{projection.key}: dropped generation {previous}")
+            old = previous[projection.key]
+            if drop_old and old is not None and old != gen.generation:
+                host.drop_generation(projection, old)
+                typer.echo(f"{projection.key}: dropped generation {old}")
 
 
 def _active_generation(runtime: Runtime, key: str) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import (
     BigInteger,
@@ -21,14 +21,12 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
-    insert,
     select,
-    update,
 )
 
 from ticketing.aggregates.ticket import ticket_event_topics
 from ticketing.projections.base import LogEvent, Projection
+from ticketing.projections.bulk import insert_rows, update_rows
 from ticketing.projections.sqltypes import UtcDateTime
 from ticketing.projections.ticket_state import (
     AuditEntry,
@@ -45,6 +43,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from ticketing.aggregates.ticket import Ticket
+
+#: ``json.dumps(value, sort_keys=True)`` without building an encoder per call.
+_to_sorted_json: Final = json.JSONEncoder(sort_keys=True).encode
+_STATE_KEY: Final = ("ticket_id",)
+_STATE_COLUMNS: Final = frozenset({"ticket_id", "state"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +105,8 @@ def entry_row(entry: AuditEntry) -> dict[str, object]:
         "causation_id": env.causation_id,
         "rule_id": env.rule_id,
         "rule_set_version": env.rule_set_version,
-        "data": json.dumps(entry.data, sort_keys=True),
-        "changes": json.dumps(entry.changes, sort_keys=True),
+        "data": _to_sorted_json(entry.data),
+        "changes": _to_sorted_json(entry.changes),
     }
 
 
@@ -145,13 +148,6 @@ class AuditTrail(Projection[AuditTables]):
             state = {"ticket_id": ticket_id, "state": freeze(ticket)}
             (changed_states if ticket_id in stored else new_states).append(state)
         rows.sort(key=lambda r: int(str(r["position"])))
-        conn.execute(insert(tables.entries), rows)
-        if new_states:
-            conn.execute(insert(s), new_states)
-        if changed_states:
-            conn.execute(
-                update(s)
-                .where(s.c.ticket_id == bindparam("b_id"))
-                .values(state=bindparam("state")),
-                [{"b_id": r["ticket_id"], "state": r["state"]} for r in changed_states],
-            )
+        insert_rows(conn, tables.entries, rows)
+        insert_rows(conn, s, new_states)
+        update_rows(conn, s, changed_states, _STATE_KEY, _STATE_COLUMNS)

@@ -23,20 +23,27 @@ from ticketing.errors import (
     ProjectionError,
     ProjectionHandlerError,
 )
+from ticketing.gcbatch import paced_gc
 from ticketing.projections import registry
 from ticketing.projections.source import LogSource
 from ticketing.store.datastore import (
     WRITE_OPTION,
-    write_transaction,
+    view_write_transaction,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from ticketing.projections.base import LogEvent, Projection
 
 #: LogSource lives in source.py; it is re-exported here for existing imports.
-__all__ = ["BatchDone", "LogSource", "catch_up", "is_connection_error"]
+__all__ = [
+    "BatchDone",
+    "LogSource",
+    "catch_up",
+    "catch_up_together",
+    "is_connection_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +76,56 @@ def catch_up(
     handler, the events before it are applied (checkpoint = its position - 1)
     and the error is raised: the failing event is never skipped.
     """
-    feed = _Feed(source, projection, generation)
-    position = generation.position
+    with paced_gc():
+        return _catch_up(
+            [_Feed(source, projection, generation)],
+            batch_size=batch_size,
+            stop=stop,
+            on_batch=on_batch,
+            should_stop=should_stop,
+        )
+
+
+def catch_up_together(
+    source: LogSource,
+    members: Sequence[tuple[Projection[Any], registry.Generation]],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    stop: int | None = None,
+    on_batch: Callable[[BatchDone], None] | None = None,
+) -> int:
+    """``catch_up`` for generations standing at the same checkpoint, sharing work.
+
+    Each page is read and decoded once for all of them (decoding costs as much
+    as a projection's own work); each generation still commits its rows and
+    checkpoint in its own transaction, so they stay independent: after a
+    failure they may stand at different checkpoints, and ``rebuild_together``
+    first brings them level. Returns how many events were decoded.
+    """
+    if len({generation.position for _, generation in members}) > 1:
+        msg = "generations fed together must stand at the same checkpoint"
+        raise ValueError(msg)
+    with paced_gc():
+        return _catch_up(
+            [_Feed(source, p, g) for p, g in members],
+            batch_size=batch_size,
+            stop=stop,
+            on_batch=on_batch,
+            should_stop=None,
+        )
+
+
+def _catch_up(
+    feeds: list[_Feed],
+    *,
+    batch_size: int,
+    stop: int | None,
+    on_batch: Callable[[BatchDone], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> int:
+    source = feeds[0].source
+    topics = _wanted_by_any(feeds)
+    position = feeds[0].generation.position
     head = source.head() if stop is None else stop
     processed = 0
     while position < head and not (should_stop and should_stop()):
@@ -78,14 +133,16 @@ def catch_up(
         records = source.read_page(position, batch_size, stop=head)
         full = len(records) == batch_size
         new_position = records[-1].id if full else head
-        decoded = source.decode_prefix(records, projection.topics)
+        decoded = source.decode_prefix(records, topics)
         if decoded.error is not None:
             new_position = int(decoded.error.details["position"]) - 1
-        try:
-            feed.commit(decoded.events, position, new_position)
-        except ProjectionHandlerError as exc:
-            feed.commit_prefix(decoded.events, position, exc)
-            raise
+        for feed in feeds:
+            events = feed.relevant(decoded.events) if len(feeds) > 1 else decoded.events
+            try:
+                feed.commit(events, position, new_position)
+            except ProjectionHandlerError as exc:
+                feed.commit_prefix(events, position, exc)
+                raise
         processed += len(decoded.events)
         position = new_position
         if on_batch is not None:
@@ -94,6 +151,13 @@ def catch_up(
         if decoded.error is not None:
             raise decoded.error
     return processed
+
+
+def _wanted_by_any(feeds: list[_Feed]) -> tuple[str, ...]:
+    """The topics to decode for all feeds (empty: every event)."""
+    if any(not feed.projection.topics for feed in feeds):
+        return ()
+    return tuple(dict.fromkeys(t for feed in feeds for t in feed.projection.topics))
 
 
 #: Lost or unusable connections, as SQLAlchemy and as the eventsourcing
@@ -125,6 +189,14 @@ class _Feed:
     def tables(self) -> Any:
         return self.projection.tables(self.generation.table_prefix)
 
+    def relevant(self, events: list[LogEvent]) -> list[LogEvent]:
+        """The events of this projection's topics (a page decoded for several)."""
+        topics = self.projection.topics
+        if not topics:
+            return events
+        wanted = frozenset(topics)
+        return [e for e in events if e.topic in wanted]
+
     def commit(self, events: list[LogEvent], old: int, new: int) -> None:
         """Advance the checkpoint (compare-and-set) and apply ``events``, atomically.
 
@@ -137,7 +209,7 @@ class _Feed:
         gen = self.generation
         applying = False
         try:
-            with write_transaction(self.source.engine) as conn:
+            with view_write_transaction(self.source.engine) as conn:
                 if not registry.advance(conn, gen, old, new, len(events)):
                     raise CheckpointMovedError(
                         f"checkpoint of {gen.key} g{gen.generation} moved "

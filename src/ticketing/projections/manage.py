@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from ticketing.errors import ProjectionError
+from ticketing.gcbatch import paced_gc
 from ticketing.projections import registry
 from ticketing.projections.catalogue import select_projections
-from ticketing.projections.catchup import catch_up
+from ticketing.projections.catchup import catch_up, catch_up_together
 from ticketing.projections.digest import Digest, digest_tables
 from ticketing.store.datastore import (
     read_transaction,
@@ -182,6 +183,50 @@ class ProjectionHost:
         logger.info("%s generation %s is now active", projection.key, gen.generation)
         return self._reload(gen)
 
+    def rebuild_together(
+        self,
+        projections: list[Projection[Any]],
+        on_batch: Callable[[BatchDone], None] | None = None,
+        batch_size: int = 1000,
+    ) -> list[registry.Generation]:
+        """``rebuild`` several projections with one read and decode of the log.
+
+        Each gets its own new (or resumed) generation; resumed ones may stand
+        at different checkpoints, so each is first caught up alone to the
+        furthest, then all are fed together. Each switches when done.
+        """
+        gens = [self.start_or_resume_rebuild(p) for p in projections]
+        while True:
+            gens = [self._reload(g) for g in gens]
+            furthest = max(g.position for g in gens)
+            for projection, gen in zip(projections, gens, strict=True):
+                if gen.position < furthest:
+                    catch_up(
+                        self.source,
+                        projection,
+                        gen,
+                        batch_size=batch_size,
+                        stop=furthest,
+                    )
+            gens = [self._reload(g) for g in gens]
+            processed = catch_up_together(
+                self.source,
+                list(zip(projections, gens, strict=True)),
+                batch_size=batch_size,
+                on_batch=on_batch,
+            )
+            if processed == 0:
+                break
+        for projection, gen in zip(projections, gens, strict=True):
+            with write_transaction(self.engine) as conn:
+                registry.activate(
+                    conn, projection.key, gen.generation, self.clock.now()
+                )
+            logger.info(
+                "%s generation %s is now active", projection.key, gen.generation
+            )
+        return [self._reload(g) for g in gens]
+
     def _reload(self, gen: registry.Generation) -> registry.Generation:
         with read_transaction(self.engine) as conn:
             found = registry.get_generation(conn, gen.key, gen.generation)
@@ -244,15 +289,16 @@ def build_scratch(
         for table in projection.all_tables(tables):
             table.create(conn)
     position = 0
-    while position < head:
-        records = source.read_page(position, batch_size, stop=head)
-        if not records:
-            break
-        events = source.decode(records, projection.topics)
-        if keep is not None:
-            events = [e for e in events if keep(e)]
-        if events:
-            with engine.begin() as conn:
-                projection.apply(conn, tables, events)
-        position = records[-1].id
+    with paced_gc():
+        while position < head:
+            records = source.read_page(position, batch_size, stop=head)
+            if not records:
+                break
+            events = source.decode(records, projection.topics)
+            if keep is not None:
+                events = [e for e in events if keep(e)]
+            if events:
+                with engine.begin() as conn:
+                    projection.apply(conn, tables, events)
+            position = records[-1].id
     return Scratch(engine=engine, projection=projection, prefix=prefix)

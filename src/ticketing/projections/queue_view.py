@@ -23,14 +23,12 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    bindparam,
-    insert,
     select,
-    update,
 )
 
 from ticketing.aggregates.ticket import Ticket, ticket_event_topics
 from ticketing.projections.base import LogEvent, Projection
+from ticketing.projections.bulk import insert_rows, update_rows
 from ticketing.projections.sqltypes import UtcDateTime
 
 if TYPE_CHECKING:
@@ -74,6 +72,8 @@ COLUMNS: Final = (
     "version",
     "position",
 )
+_KEY: Final = ("ticket_id",)
+_UPDATED: Final = frozenset(COLUMNS) - {"ticket_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,17 +229,8 @@ class QueueView(Projection[QueueTables]):
         existing = set(rows)
         for log in events:
             self._fold(rows, log)
-        new = [rows[i] for i in rows if i not in existing]
-        changed = [rows[i] for i in existing]
-        if new:
-            conn.execute(insert(t), [_clean(r) for r in new])
-        if changed:
-            conn.execute(
-                update(t)
-                .where(t.c.ticket_id == bindparam("b_ticket_id"))
-                .values({c: bindparam(c) for c in COLUMNS if c != "ticket_id"}),
-                [_for_update(r) for r in changed],
-            )
+        insert_rows(conn, t, [rows[i] for i in rows if i not in existing])
+        update_rows(conn, t, [rows[i] for i in existing], _KEY, _UPDATED)
 
     @staticmethod
     def _fold(rows: dict[UUID, Row], log: LogEvent) -> None:
@@ -255,13 +246,3 @@ class QueueView(Projection[QueueTables]):
         row["updated_at"] = e.timestamp
         row["version"] = log.version
         row["position"] = log.position
-
-
-def _clean(row: Row) -> Row:
-    return {c: row[c] for c in COLUMNS}
-
-
-def _for_update(row: Row) -> Row:
-    values = {c: row[c] for c in COLUMNS if c != "ticket_id"}
-    values["b_ticket_id"] = row["ticket_id"]
-    return values

@@ -7,23 +7,23 @@ never skipped: ``decode_prefix`` returns the events before it and the error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from uuid import UUID
 
 from eventsourcing.utils import TopicError, resolve_topic
-from sqlalchemy import select
 
 from ticketing.errors import CorruptEventError
 from ticketing.projections.base import LogEvent
 from ticketing.store.datastore import read_transaction
+from ticketing.store.decoding import EventDecoder
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
-    from uuid import UUID
 
-    from eventsourcing.persistence import Mapper, StoredEvent
+    from eventsourcing.persistence import Mapper
     from sqlalchemy.engine import Engine
 
     from ticketing.store.recorder import TicketingRecorder
@@ -44,6 +44,26 @@ class StoredRow(Protocol):
     def state(self) -> bytes: ...
     @property
     def recorded_at(self) -> str: ...
+
+
+class PageRow(NamedTuple):
+    """One row of a page, in the page query's column order."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: str
+
+
+def _as_uuid(value: Any) -> UUID:
+    """The driver's value of a UUID column (SQLite: 16 bytes; PostgreSQL: UUID/str)."""
+    if type(value) is UUID:
+        return value
+    if isinstance(value, bytes | memoryview):
+        return UUID(bytes=bytes(value))
+    return UUID(str(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +91,21 @@ class LogSource:
     engine: Engine
     recorder: TicketingRecorder
     mapper: Mapper[Any]
+    decoder: EventDecoder = field(init=False, repr=False, compare=False)
+
+    page_sql: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decoder", EventDecoder(self.mapper))
+        # through the driver: SQLAlchemy's result processing (the UUID type
+        # above all) cost as much as the read itself
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            "SELECT id, originator_id, originator_version, topic, state, "  # noqa: S608 - our table
+            f"recorded_at FROM {self.recorder.qualified_name} "
+            f"WHERE id > {mark} ORDER BY id LIMIT {mark}"
+        )
+        object.__setattr__(self, "page_sql", sql)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -96,19 +131,25 @@ class LogSource:
         dropped, which makes that page short: the caller then knows it has
         everything up to ``stop``.
         """
-        t = self.recorder.table
-        query = select(
-            t.c.id,
-            t.c.originator_id,
-            t.c.originator_version,
-            t.c.topic,
-            t.c.state,
-            t.c.recorded_at,
-        ).where(t.c.id > after)
         with read_transaction(self.engine) as conn:
-            rows: Sequence[StoredRow] = conn.execute(
-                query.order_by(t.c.id).limit(limit)
-            ).all()
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(self.page_sql, (after, limit))
+                raw = cursor.fetchall()
+            finally:
+                cursor.close()
+        ids: dict[Any, UUID] = {}  # a ticket's events share one UUID object
+        rows = [
+            PageRow(
+                position,
+                ids.get(oid) or ids.setdefault(oid, _as_uuid(oid)),
+                version,
+                topic,
+                state if type(state) is bytes else bytes(state),
+                recorded_at,
+            )
+            for position, oid, version, topic, state, recorded_at in raw
+        ]
         if stop is not None and rows and rows[-1].id > stop:
             rows = [r for r in rows if r.id <= stop]
         return rows
@@ -132,26 +173,40 @@ class LogSource:
         type is reported by every reader, never filtered away unseen.
         """
         events: list[LogEvent] = []
+        append = events.append
+        wanted = frozenset(relevant)
+        to_event = self.decoder.to_domain_event
+        fromisoformat = datetime.fromisoformat
+        originator_id: UUID | str
         for record in records:
-            if relevant and record.topic not in relevant and known_topic(record.topic):
+            if type(record) is PageRow:
+                # a page's row: unpacked as the tuple it is
+                position, originator_id, version, topic, state, recorded = record
+            else:
+                position, originator_id, version = (
+                    record.id,
+                    record.originator_id,
+                    record.originator_version,
+                )
+                topic, state, recorded = record.topic, record.state, record.recorded_at
+            if wanted and topic not in wanted and known_topic(topic):
                 continue
             try:
-                # duck-typed: the mapper reads topic, state and the originator
-                event = self.mapper.to_domain_event(cast("StoredEvent", record))
-                recorded_at = datetime.fromisoformat(record.recorded_at)
+                event = to_event(topic, originator_id, version, state)
+                recorded_at = fromisoformat(recorded)
             except Exception as exc:
                 error = CorruptEventError(
-                    f"cannot decode event at position {record.id} "
-                    f"({record.topic} of {record.originator_id} "
-                    f"v{record.originator_version}): {exc}",
+                    f"cannot decode event at position {position} "
+                    f"({topic} of {originator_id} "
+                    f"v{version}): {exc}",
                     {
-                        "position": record.id,
-                        "topic": record.topic,
-                        "ticket_id": str(record.originator_id),
-                        "version": record.originator_version,
+                        "position": position,
+                        "topic": topic,
+                        "ticket_id": str(originator_id),
+                        "version": version,
                         "reason": str(exc),
                     },
                 )
                 return Decoded(events, error)
-            events.append(LogEvent(record.id, recorded_at, record.topic, event))
+            append(LogEvent(position, recorded_at, topic, event))
         return Decoded(events)

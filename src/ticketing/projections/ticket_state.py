@@ -84,6 +84,26 @@ def diff(
     }
 
 
+def _unsorted_state(ticket: Ticket) -> dict[str, JSONValue]:
+    """``public_state`` in attribute order: the fold only diffs it (hot path)."""
+    return {
+        name: value if type(value) in _PLAIN else to_json(value)
+        for name, value in vars(ticket).items()
+        if name[0] != "_"
+    }
+
+
+def changed_fields(
+    before: dict[str, JSONValue], after: dict[str, JSONValue]
+) -> dict[str, list[JSONValue]]:
+    """``diff(before, after)``, equal to it, sorting only the changed names."""
+    get = before.get
+    changed = [n for n, v in after.items() if get(n) != v]
+    changed.extend(n for n, v in before.items() if v is not None and n not in after)
+    changed.sort()
+    return {n: [get(n), after.get(n)] for n in changed}
+
+
 def freeze(ticket: Ticket) -> bytes:
     """Serialise a ticket's whole state (to keep it between batches)."""
     state = {k: v for k, v in vars(ticket).items() if k != "_pending_events"}
@@ -140,11 +160,11 @@ def fold_with_entries(
 ) -> tuple[Ticket | None, list[AuditEntry]]:
     """Apply events to ``ticket`` (None before Opened) and describe each step."""
     entries: list[AuditEntry] = []
-    before = public_state(ticket) if ticket is not None else {}
+    before = _unsorted_state(ticket) if ticket is not None else {}
     for log in events:
         ticket = log.event.mutate(ticket)
         assert ticket is not None  # noqa: S101 - mutate returns the aggregate
-        after = public_state(ticket)  # a snapshot: the next event's "before"
+        after = _unsorted_state(ticket)  # a snapshot: the next event's "before"
         entries.append(
             AuditEntry(
                 ticket_id=log.originator_id,
@@ -155,7 +175,7 @@ def fold_with_entries(
                 recorded_at=log.recorded_at,
                 envelope=log.event.meta,
                 data=event_data(log.event),
-                changes=diff(before, after),
+                changes=changed_fields(before, after),
             )
         )
         before = after

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import insert, select
 
 from ticketing.aggregates.ticket import Ticket, TicketEvent
-from ticketing.sla.bulk import insert_rows, update_rows
+from ticketing.projections.bulk import insert_rows, update_rows
 from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.fold import SLA_EVENT_TYPES
 from ticketing.sla.library import Activation, Schedule

@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 GENESIS_HASH: Final = "0" * 64
 
 
-def _framed(part: bytes) -> bytes:
-    return len(part).to_bytes(8, "big") + part
-
-
 def event_hash(  # noqa: PLR0917 - the hashed fields, in their documented order
     prev_hash: str,
     position: int,
@@ -32,12 +28,22 @@ def event_hash(  # noqa: PLR0917 - the hashed fields, in their documented order
     recorded_at: str,
 ) -> str:
     """SHA-256 (hex) of one event chained to its predecessor."""
-    digest = hashlib.sha256()
-    digest.update(bytes.fromhex(prev_hash))
-    digest.update(position.to_bytes(8, "big"))
-    digest.update(originator_id.bytes)
-    digest.update(originator_version.to_bytes(8, "big"))
-    digest.update(_framed(topic.encode("utf-8")))
-    digest.update(_framed(state))
-    digest.update(_framed(recorded_at.encode("ascii")))
-    return digest.hexdigest()
+    topic_bytes = topic.encode("utf-8")
+    recorded = recorded_at.encode("ascii")
+    # one buffer, one hash call: the same bytes as feeding the parts in turn
+    return hashlib.sha256(
+        b"".join(
+            (
+                bytes.fromhex(prev_hash),
+                position.to_bytes(8, "big"),
+                originator_id.bytes,
+                originator_version.to_bytes(8, "big"),
+                len(topic_bytes).to_bytes(8, "big"),
+                topic_bytes,
+                len(state).to_bytes(8, "big"),
+                state,
+                len(recorded).to_bytes(8, "big"),
+                recorded,
+            )
+        )
+    ).hexdigest()

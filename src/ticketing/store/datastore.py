@@ -37,6 +37,10 @@ class TicketingDatastore(SQLAlchemyDatastore):
     def __init__(self, *, url: str | None = None, **kwargs: Any) -> None:
         if url and not url.startswith("sqlite"):
             kwargs.setdefault("pool_pre_ping", True)
+        if url and url.startswith("postgresql+psycopg2"):
+            # UPDATE executemany (projection rows) in pages of 100 statements
+            # per round trip instead of one round trip per row
+            kwargs.setdefault("executemany_mode", "values_plus_batch")
         super().__init__(url=url, **kwargs)
         engine = self.engine
         if isinstance(engine, SAEngine) and engine.dialect.name == "sqlite":
@@ -110,6 +114,45 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
+
+
+@contextmanager
+def view_write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for derived rows (projections), not for events.
+
+    It commits without waiting for the disk: on SQLite with ``synchronous =
+    NORMAL`` (in WAL mode: no fsync per commit, the WAL is synced by the next
+    event append or checkpoint; the file can never be corrupted), on
+    PostgreSQL with ``synchronous_commit = off`` for this transaction only
+    (the WAL is flushed within moments, by the WAL writer). A crash can lose
+    the last such commits, which is harmless for a projection: its rows and
+    checkpoint are lost together and caught up again from the log. Event
+    appends keep waiting for the disk: the SQLite setting is put back before
+    the connection returns to the pool, and a connection where that fails is
+    discarded.
+    """
+    dialect = engine.dialect.name
+    with engine.connect() as conn:
+        dbapi_connection: Any = conn.connection.dbapi_connection
+        if dialect == "sqlite":  # only outside a transaction: before BEGIN
+            dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                if dialect == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                yield conn
+        finally:
+            if dialect == "sqlite":
+                _restore_full_sync(conn, dbapi_connection)
+
+
+def _restore_full_sync(conn: Connection, dbapi_connection: Any) -> None:
+    try:
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
+    except Exception:
+        conn.invalidate()  # never hand a relaxed connection to an event writer
+        raise
 
 
 @contextmanager

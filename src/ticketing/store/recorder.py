@@ -200,6 +200,11 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         return (int(row[0]), str(row[1])) if row else None
 
     @property
+    def qualified_name(self) -> str:
+        """The events table's name as SQL refers to it (schema-qualified if set)."""
+        return self._qualified_name
+
+    @property
     def _qualified_name(self) -> str:
         if self.schema_name:
             return f"{self.schema_name}.{self.events_table_name}"

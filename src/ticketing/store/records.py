@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.models import (  # type: ignore[attr-defined]
     StoredEventRecord,
 )
 from sqlalchemy import Column, String, Text
-
-if TYPE_CHECKING:
-    from uuid import UUID
 
 
 class ChainedEventRecord(StoredEventRecord):  # type: ignore[misc]
@@ -47,11 +44,9 @@ class NewRecord:
 
 
 def as_new_record(stored: StoredEvent) -> NewRecord:
-    from uuid import UUID  # noqa: PLC0415 - runtime use only here
-
     oid = stored.originator_id
     return NewRecord(
-        originator_id=oid if isinstance(oid, UUID) else UUID(str(oid)),
+        originator_id=oid if type(oid) is UUID else UUID(str(oid)),
         originator_version=stored.originator_version,
         topic=stored.topic,
         state=stored.state,

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import StatementError
 from sqlalchemy.pool import StaticPool
 
-from ticketing.sla.bulk import insert_rows, update_rows
+from ticketing.projections.bulk import insert_rows, update_rows
 from ticketing.sla.tables import define_sla_tables
 
 
