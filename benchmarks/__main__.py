@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from benchmarks.results import Result
+    from benchmarks.suite import Outcome
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -116,6 +117,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = describe(args.pg if "postgres" in backends else None)
     console.log(f"{command}: {plan.mode} plan, backends {', '.join(backends)}")
     started = time.perf_counter()
+
+    def publish(outcome: Outcome, *, finished: bool) -> None:
+        """Write the report; also after each measure, so a long run keeps its
+        figures even if it is stopped before the end."""
+        meta: dict[str, Any] = {
+            "command": command,
+            "mode": plan.mode,
+            "finished": finished,
+            "plan": asdict(plan),
+            "backends": backends,
+            "machine": machine,
+            "load_average_at_end": round(os.getloadavg()[0], 2),
+            "elapsed_min": round((time.perf_counter() - started) / 60, 2),
+        }
+        block = report.render(meta, list(MEASURES), outcome)
+        if args.no_write:
+            if finished:
+                sys.stdout.write(block + "\n")
+            return
+        report.write(args.output_dir, meta, block, outcome.as_json())
+
     columns = (SpinnerColumn(), "{task.description}", BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("starting", total=len(args.measures) * len(backends))
@@ -127,7 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not console.is_terminal:
                 console.log(f"{current[0]}: {text}")
 
-        def done(label: str, results: list[Result]) -> None:
+        def done(
+            label: str, results: list[Result], seconds: float, so_far: Outcome
+        ) -> None:
+            console.log(f"{label}: done in {seconds:.1f}s")
+            publish(so_far, finished=False)
             for r in results:
                 met, how = r.verdict()
                 console.log(
@@ -143,21 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         ctx = Context(plan=plan, work_dir=args.work_dir, pg_url=args.pg, say=say)
         outcome = run_all(ctx, args.measures, backends, start, done)
-    elapsed = time.perf_counter() - started
-    meta: dict[str, Any] = {
-        "command": command,
-        "mode": plan.mode,
-        "plan": asdict(plan),
-        "backends": backends,
-        "machine": machine,
-        "load_average_at_end": round(os.getloadavg()[0], 2),
-        "elapsed_min": round(elapsed / 60, 2),
-    }
-    block = report.render(meta, list(MEASURES), outcome)
-    if args.no_write:
-        sys.stdout.write(block + "\n")
-    else:
-        report.write(args.output_dir, meta, block, outcome.as_json())
+    publish(outcome, finished=True)
+    if not args.no_write:
         console.log(f"wrote {args.output_dir / 'benchmarks.md'} and benchmarks.json")
     for error in outcome.errors:
         console.print(f"[red]{error['measure']} failed[/]\n{error['traceback']}")

@@ -102,7 +102,7 @@ def run_all(
     measures: list[Measure],
     backends: list[str],
     on_start: Callable[[str], None],
-    on_done: Callable[[str, list[Result]], None],
+    on_done: Callable[[str, list[Result], float, Outcome], None],
 ) -> Outcome:
     outcome = Outcome()
     for measure in measures:
@@ -124,7 +124,8 @@ def run_all(
                     }
                 )
                 results = []
-            outcome.durations[label] = round(time.perf_counter() - started, 1)
+            seconds = time.perf_counter() - started
+            outcome.durations[label] = round(seconds, 1)
             outcome.results += results
-            on_done(label, results)
+            on_done(label, results, seconds, outcome)
     return outcome
