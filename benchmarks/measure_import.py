@@ -69,13 +69,13 @@ def import_events(ctx: Context, backend: str) -> Result:
     try:
         ctx.say(f"exporting a log of ~{ctx.plan.import_events:,} events")
         exported_log(ctx, backend, ctx.plan.import_events, path)
-        lines = path.read_bytes().splitlines()
         with databases(backend, ctx.pg_url) as (url, new_raw):
             runtime = build_runtime(Settings(db_url=url, snapshot_interval=0))
             try:
                 ctx.say("ticketing import events")
                 started = time.perf_counter()
-                summary = import_event_log(runtime.app, lines)
+                with path.open("rb") as source:  # streamed, as the CLI does
+                    summary = import_event_log(runtime.app, source)
                 seconds = time.perf_counter() - started
                 ctx.say("raw bulk insert of the same rows")
                 raw = raw_rate(runtime, new_raw)
