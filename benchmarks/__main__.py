@@ -13,6 +13,7 @@ the same run, the ratio and the target.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -30,13 +31,12 @@ from benchmarks.context import Context
 from benchmarks.databases import BACKENDS
 from benchmarks.machine import describe
 from benchmarks.plan import PLANS, pg_url_from_env
-from benchmarks.suite import MEASURES, run_all, select
+from benchmarks.suite import MEASURES, Outcome, run_all, select
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from benchmarks.results import Result
-    from benchmarks.suite import Outcome
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-write", action="store_true", help="print only, write no files"
     )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="measure nothing: rewrite the tables from a benchmarks.json",
+    )
     args = parser.parse_args(argv)
     args.mode = args.mode or "quick"
     try:
@@ -103,8 +109,20 @@ def backends_of(choice: str) -> list[str]:
     return ["sqlite" if choice == "sqlite" else "postgres"]
 
 
+def render_only(source: Path, output_dir: Path) -> int:
+    """Re-render docs/benchmarks.md from a JSON file of an earlier run."""
+    data = json.loads(source.read_text())
+    outcome = Outcome.from_json(data)
+    meta = {k: v for k, v in data.items() if k not in outcome.as_json()}
+    block = report.render(meta, list(MEASURES), outcome)
+    report.write(output_dir, meta, block, outcome.as_json())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    if args.render:
+        return render_only(args.render, args.output_dir)
     plan = PLANS[args.mode]
     if args.scale:
         scales = tuple(int(n) for n in args.scale.split(","))

@@ -39,17 +39,28 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def row(r: Result) -> str:
+def row(r: Result, *, detail: bool = True) -> str:
+    """One table row; the summary (``detail=False``) leaves out the how."""
     met, how = r.verdict()
     verdict = "-" if met is None else (f"**{how}**" if not met else how)
-    name = r.name + (f" ({r.note})" if r.note else "")
-    raw = number(r.raw) + (f" ({r.raw_what})" if r.raw is not None else "")
-    ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
+    notes = [r.note] if r.note else []
+    if "p50_ms" in r.extra and "p50" not in r.note:
+        notes.append(f"p50 {r.extra['p50_ms']:.1f} ms, n={r.extra['samples']}")
+    name = r.name + (f" ({'; '.join(notes)})" if notes and detail else "")
+    raw = number(r.raw)
+    if r.raw is not None and detail:
+        raw += f" ({r.raw_what})"
     target = r.target.text if r.target else "-"
     return (
-        f"| {name} | {r.backend} | {number(r.value, r.unit)} | {raw} | {ratio} "
-        f"| {target} | {verdict} |"
+        f"| {name} | {r.backend} | {number(r.value, r.unit)} | {raw} "
+        f"| {ratio_text(r.ratio)} | {target} | {verdict} |"
     )
+
+
+def ratio_text(ratio: float | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.3f}x"
 
 
 def render(meta: dict[str, Any], measures: list[Measure], outcome: Outcome) -> str:
@@ -82,7 +93,7 @@ def render(meta: dict[str, Any], measures: list[Measure], outcome: Outcome) -> s
         HEADER,
         RULE,
     ]
-    lines += [row(r) for r in outcome.results if r.target is not None]
+    lines += [row(r, detail=False) for r in outcome.results if r.target is not None]
     for measure in measures:  # every section that has rows, in the issue's order
         rows = [r for r in outcome.results if r.measure in _keys(measure)]
         if not rows:

@@ -73,6 +73,14 @@ class Result:
             return None, ""
         return self.target.check(self.value, self.ratio)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Result:
+        """A result read back from benchmarks.json (to re-render the report)."""
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        target = data.get("target")
+        fields["target"] = Target(**target) if target else None
+        return cls(**fields)
+
     def as_json(self) -> dict[str, Any]:
         met, how = self.verdict()
         data = asdict(self)

@@ -96,6 +96,15 @@ class Outcome:
     errors: list[dict[str, str]] = field(default_factory=list)
     durations: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        return cls(
+            results=[Result.from_json(r) for r in data["results"]],
+            skipped=data["skipped"],
+            errors=data["errors"],
+            durations=data["durations_s"],
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "results": [r.as_json() for r in self.results],

@@ -76,6 +76,11 @@ def test_tiny_run_writes_tables_and_json_and_keeps_the_analysis(
         assert r["ratio"] == pytest.approx(r["value"] / r["raw"])
         assert r["met"] in (True, False)
         assert r["verdict"].startswith(("met", "missed"))
+    # and re-rendering from the JSON alone gives the same report
+    assert (
+        main(["--render", str(out / "benchmarks.json"), "--output-dir", str(out)]) == 0
+    )
+    assert (out / "benchmarks.md").read_text() == markdown
 
 
 def test_an_unknown_measure_is_refused_with_the_known_ones(
