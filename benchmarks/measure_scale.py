@@ -13,6 +13,7 @@ report are queried repeatedly from this process, as ``ticketing queue list``
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -47,11 +48,13 @@ SLA_OPTIONS = ReportOptions(("all", "priority", "queue"), "month", 20)
 
 def child(ctx: Context, *args: str) -> dict[str, Any]:
     """Run ``benchmarks.scale_child`` with ``args``; its JSON result."""
+    env = {**os.environ, "BENCH_SCALE_LOG": str(ctx.work_dir / "scale-children.jsonl")}
     out = subprocess.run(  # noqa: S603 - our own module, our own arguments
         [sys.executable, "-m", "benchmarks.scale_child", *args],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -92,6 +95,8 @@ def scale_results(
                     "events_per_s": r["positions"] / r["seconds"],
                     "peak_rss_mb": r["peak_rss_mb"],
                     "rss_before_rebuild_mb": r["rss_before_mb"],
+                    "first_tenth_per_s": r.get("first_tenth_per_s"),
+                    "last_tenth_per_s": r.get("last_tenth_per_s"),
                     "generator": {
                         "events": gen["events"],
                         "seconds": gen["seconds"],
