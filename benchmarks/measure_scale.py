@@ -121,7 +121,25 @@ def shape_results(backend: str, key: str, rows: list[Result]) -> list[Result]:
     def us_per_event(r: Result) -> float:
         return 1e6 / float(r.extra["events_per_s"])
 
+    within = []
+    first, last = (
+        large.extra.get("first_tenth_per_s"),
+        large.extra.get("last_tenth_per_s"),
+    )
+    if first and last:
+        within.append(
+            Result(
+                "scale",
+                f"rebuild {key}: rate over the last tenth of the log / first tenth,"
+                f" within the {large.extra['tickets']:,}-ticket rebuild",
+                backend,
+                last / first,
+                "x",
+                note=f"{first:,.0f} -> {last:,.0f} events/s; same run, same load",
+            )
+        )
     return [
+        *within,
         Result(
             "scale",
             f"rebuild {key}: peak memory growth, {span}",
