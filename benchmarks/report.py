@@ -46,6 +46,11 @@ def row(r: Result, *, detail: bool = True) -> str:
     notes = [r.note] if r.note else []
     if "p50_ms" in r.extra and "p50" not in r.note:
         notes.append(f"p50 {r.extra['p50_ms']:.1f} ms, n={r.extra['samples']}")
+    if half := r.extra.get("half_load"):
+        notes.append(
+            f"at half load, {half['rate']:,.0f}/s: p50 {half['p50_ms']:.1f} ms,"
+            f" p99 {half['p99_ms']:.1f} ms"
+        )
     name = r.name + (f" ({'; '.join(notes)})" if notes and detail else "")
     raw = number(r.raw)
     if r.raw is not None and detail:
