@@ -61,22 +61,24 @@ EVENTS_PER_TICKET = 5
 
 
 @contextmanager
-def databases(backend: str) -> Iterator[tuple[str, Callable[[], RawStore]]]:
+def databases(
+    backend: str, pg_url: str = PG_URL
+) -> Iterator[tuple[str, Callable[[], RawStore]]]:
     """(SQLAlchemy URL for the app, factory of the raw store), both fresh."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
             app_url = f"sqlite:///{Path(tmp) / 'app.db'}"
             yield app_url, lambda: RawSQLite(str(Path(tmp) / "raw.db"))
         return
-    engine = sqlalchemy.create_engine(PG_URL)
+    engine = sqlalchemy.create_engine(pg_url)
     schemas = [f"bench_{uuid.uuid4().hex[:12]}" for _ in range(2)]
     with engine.begin() as conn:
         for schema in schemas:
             conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    dsn = PG_URL.replace("postgresql+psycopg2://", "postgresql://")
+    dsn = pg_url.replace("postgresql+psycopg2://", "postgresql://")
     try:
         yield (
-            f"{PG_URL}?options=-csearch_path%3D{schemas[0]}",
+            f"{pg_url}?options=-csearch_path%3D{schemas[0]}",
             lambda: RawPostgres(dsn, schemas[1]),
         )
     finally:
@@ -217,29 +219,37 @@ def run_timed(fn: Callable[..., None], *args: object) -> tuple[float, float]:
     return wall, time.process_time() - cpu
 
 
-def measure(backend: str, args: argparse.Namespace) -> dict[str, Series]:
+def measure(
+    backend: str,
+    *,
+    tickets: int = 100,
+    bulk_tickets: int = 2000,
+    batch: int = 500,
+    repeat: int = 5,
+    profile: str | None = None,
+    pg_url: str = PG_URL,
+) -> dict[str, Series]:
     """Rounds alternate ours and raw, so load from elsewhere hits both alike."""
     commands, bulk = Series(), Series()
-    with databases(backend) as (app_url, new_raw):
+    with databases(backend, pg_url) as (app_url, new_raw):
         runtime = build_runtime(Settings(db_url=app_url), clock=SystemClock())
         raw = new_raw()
         try:
             ticket_workflow(runtime, 5)  # warm-up: connections, caches
             raw_commands(raw, fresh_rows(log_rows(runtime, 0)))
-            for round_ in range(args.repeat):
+            for round_ in range(repeat):
                 head = runtime.recorder.max_notification_id() or 0
-                with profiled(args, f"{backend}-commands-{round_}"):
-                    wall, cpu = run_timed(ticket_workflow, runtime, args.tickets)
+                with profiled(profile, f"{backend}-commands-{round_}"):
+                    wall, cpu = run_timed(ticket_workflow, runtime, tickets)
                 rows = fresh_rows(log_rows(runtime, head))
                 commands.add(len(rows), wall, timed(raw_commands, raw, rows), cpu)
 
                 head = runtime.recorder.max_notification_id() or 0
-                start = round_ * args.bulk_tickets
-                tickets = build_tickets(args.bulk_tickets, start=start)
-                with profiled(args, f"{backend}-bulk-{round_}"):
-                    wall, cpu = run_timed(save_in_batches, runtime, tickets, args.batch)
+                built = build_tickets(bulk_tickets, start=round_ * bulk_tickets)
+                with profiled(profile, f"{backend}-bulk-{round_}"):
+                    wall, cpu = run_timed(save_in_batches, runtime, built, batch)
                 rows = fresh_rows(log_rows(runtime, head))
-                raw_s = timed(raw_bulk, raw, rows, args.batch * EVENTS_PER_TICKET)
+                raw_s = timed(raw_bulk, raw, rows, batch * EVENTS_PER_TICKET)
                 bulk.add(len(rows), wall, raw_s, cpu)
         finally:
             raw.close()
@@ -248,8 +258,9 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Series]:
 
 
 @contextmanager
-def profiled(args: argparse.Namespace, name: str) -> Iterator[None]:
-    if not args.profile:
+def profiled(directory: str | None, name: str) -> Iterator[None]:
+    """cProfile the block into ``directory``/``name``.prof (no-op without one)."""
+    if not directory:
         yield
         return
     profile = cProfile.Profile()
@@ -258,7 +269,7 @@ def profiled(args: argparse.Namespace, name: str) -> Iterator[None]:
         yield
     finally:
         profile.disable()
-        out = Path(args.profile) / f"{name}.prof"
+        out = Path(directory) / f"{name}.prof"
         out.parent.mkdir(parents=True, exist_ok=True)
         profile.dump_stats(str(out))
         pstats.Stats(str(out)).sort_stats("cumulative").print_stats(25)
@@ -304,7 +315,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for backend in backends:
-        report(backend, measure(backend, args))
+        results = measure(
+            backend,
+            tickets=args.tickets,
+            bulk_tickets=args.bulk_tickets,
+            batch=args.batch,
+            repeat=args.repeat,
+            profile=args.profile,
+        )
+        report(backend, results)
     print(f"# load average at the end {os.getloadavg()[0]:.1f}")
 
 

@@ -353,33 +353,38 @@ def lua_script(directory: Path, token: str, tickets: int, delay_ms: float) -> Pa
     return path
 
 
-def bench_case(db_url: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
-    token = seed(db_url, args.tickets)
+def bench_case(
+    db_url: str,
+    workers: int,
+    *,
+    tickets: int = 500,
+    seconds: int = 10,
+    connections: int = 8,
+    projections: bool = True,
+    half_load: bool = True,
+) -> dict[str, Any]:
+    """Saturated wrk run against ``workers`` workers, then (optionally) half load."""
+    token = seed(db_url, tickets)
     scripts = Path(tempfile.mkdtemp(prefix="bench-lua-"))
     try:
-        with server(db_url, workers, projections=not args.without_projections) as base:
+        with server(db_url, workers, projections=projections) as base:
             saturated = run_wrk(
-                base,
-                lua_script(scripts, token, args.tickets, 0),
-                args.seconds,
-                args.connections,
+                base, lua_script(scripts, token, tickets, 0), seconds, connections
             )
-            target = saturated.rps / 2
-            cycle = args.connections * 1000 / target
-            probe = run_wrk(
-                base,
-                lua_script(scripts, token, args.tickets, cycle),
-                4,
-                args.connections,
-            )
-            extra = args.connections * 1000 / max(probe.rps, 1) - cycle
-            paced = max(cycle - extra, 0.0)
-            half = run_wrk(
-                base,
-                lua_script(scripts, token, args.tickets, paced),
-                args.seconds,
-                args.connections,
-            )
+            half = None
+            if half_load:
+                cycle = connections * 1000 / (saturated.rps / 2)
+                probe = run_wrk(
+                    base, lua_script(scripts, token, tickets, cycle), 4, connections
+                )
+                extra = connections * 1000 / max(probe.rps, 1) - cycle
+                paced = max(cycle - extra, 0.0)
+                half = run_wrk(
+                    base,
+                    lua_script(scripts, token, tickets, paced),
+                    seconds,
+                    connections,
+                )
     finally:
         shutil.rmtree(scripts, ignore_errors=True)
     return {"workers": workers, "saturated": saturated, "half": half}
@@ -417,7 +422,14 @@ def main() -> None:
         )
         for workers in (int(w) for w in args.workers.split(",")):
             with database() as url:
-                r = bench_case(url, workers, args)
+                r = bench_case(
+                    url,
+                    workers,
+                    tickets=args.tickets,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    projections=not args.without_projections,
+                )
             s, h = r["saturated"], r["half"]
             row = (
                 f"| {backend} | {workers} | {raw:,.0f} | {s.rps:,.0f} | "
