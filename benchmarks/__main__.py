@@ -3,6 +3,7 @@
     python -m benchmarks --quick            # under 2 minutes, for anyone
     python -m benchmarks --full             # the published figures (~45 min)
     python -m benchmarks --quick --only rebuild --backend sqlite
+    python -m benchmarks --full --only history --update   # re-measure one part
 
 Writes the generated tables into docs/benchmarks.md (between the
 ``bench:begin``/``bench:end`` markers; the analysis around them is kept) and
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from benchmarks.results import Result
+    from benchmarks.suite import Measure
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -89,6 +91,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-write", action="store_true", help="print only, write no files"
     )
     parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the figures of the measures not run now from the existing "
+        "benchmarks.json (each marked with the run it came from)",
+    )
+    parser.add_argument(
         "--render",
         type=Path,
         metavar="JSON",
@@ -119,6 +127,39 @@ def render_only(source: Path, output_dir: Path) -> int:
     return 0
 
 
+def kept_results(
+    output_dir: Path, measures: list[Measure], backends: list[str]
+) -> tuple[list[Result], list[dict[str, Any]]]:
+    """Results of an earlier report that this run does not measure again.
+
+    Each kept result's note names the run it comes from; the earlier runs are
+    listed in the report's header, so no figure passes for one of this run.
+    """
+    source = output_dir / "benchmarks.json"
+    if not source.exists():
+        return [], []
+    data = json.loads(source.read_text())
+    rerun = {(key, b) for m in measures for key in report.keys_of(m) for b in backends}
+    kept: list[Result] = []
+    runs: dict[str, dict[str, Any]] = {}
+    for run in data.get("earlier_runs", []):
+        runs[run["date"]] = {**run, "measures": []}
+    this_run = {"command": data["command"], "date": data["machine"]["date"]}
+    for result in Outcome.from_json(data).results:
+        if (result.measure, result.backend) in rerun:
+            continue
+        date = result.extra.get("run_date", this_run["date"])
+        run = runs.setdefault(
+            date, {"command": this_run["command"], "date": date, "measures": []}
+        )
+        label = f"{result.measure}/{result.backend}"
+        if label not in run["measures"]:
+            run["measures"].append(label)
+        result.extra.setdefault("run_date", date)
+        kept.append(result)
+    return kept, [run for run in runs.values() if run["measures"]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     if args.render:
@@ -135,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = describe(args.pg if "postgres" in backends else None)
     console.log(f"{command}: {plan.mode} plan, backends {', '.join(backends)}")
     started = time.perf_counter()
+    kept, earlier = (
+        kept_results(args.output_dir, args.measures, backends)
+        if args.update
+        else ([], [])
+    )
 
     def publish(outcome: Outcome, *, finished: bool) -> None:
         """Write the report; also after each measure, so a long run keeps its
@@ -148,7 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": machine,
             "load_average_at_end": round(os.getloadavg()[0], 2),
             "elapsed_min": round((time.perf_counter() - started) / 60, 2),
+            "earlier_runs": earlier,
         }
+        outcome = replace(outcome, results=[*outcome.results, *kept])
         block = report.render(meta, list(MEASURES), outcome)
         if args.no_write:
             if finished:

@@ -44,6 +44,8 @@ def row(r: Result, *, detail: bool = True) -> str:
     met, how = r.verdict()
     verdict = "-" if met is None else (f"**{how}**" if not met else how)
     notes = [r.note] if r.note else []
+    if run_date := r.extra.get("run_date"):
+        notes.append(f"from the earlier run of {run_date}")
     if "p50_ms" in r.extra and "p50" not in r.note:
         notes.append(f"p50 {r.extra['p50_ms']:.1f} ms, n={r.extra['samples']}")
     if half := r.extra.get("half_load"):
@@ -52,6 +54,8 @@ def row(r: Result, *, detail: bool = True) -> str:
             f" p99 {half['p99_ms']:.1f} ms"
         )
     name = r.name + (f" ({'; '.join(notes)})" if notes and detail else "")
+    if run_date and not detail:
+        name += f" (run of {run_date})"
     raw = number(r.raw)
     if r.raw is not None and detail:
         raw += f" ({r.raw_what})"
@@ -91,6 +95,11 @@ def render(meta: dict[str, Any], measures: list[Measure], outcome: Outcome) -> s
             > 1.0
             else ""
         ),
+        *(
+            f"- **Kept from an earlier run** (`{run['command']}`, {run['date']}):"
+            f" {', '.join(run['measures'])}; those rows say so"
+            for run in meta.get("earlier_runs", [])
+        ),
         "- Machine-readable: `docs/benchmarks.json`.",
         "",
         "### Targets vs measured",
@@ -100,7 +109,7 @@ def render(meta: dict[str, Any], measures: list[Measure], outcome: Outcome) -> s
     ]
     lines += [row(r, detail=False) for r in outcome.results if r.target is not None]
     for measure in measures:  # every section that has rows, in the issue's order
-        rows = [r for r in outcome.results if r.measure in _keys(measure)]
+        rows = [r for r in outcome.results if r.measure in keys_of(measure)]
         if not rows:
             continue
         lines += ["", f"### ({measure.letters}) {measure.title}", "", HEADER, RULE]
@@ -113,7 +122,7 @@ def render(meta: dict[str, Any], measures: list[Measure], outcome: Outcome) -> s
     return "\n".join(lines)
 
 
-def _keys(measure: Measure) -> set[str]:
+def keys_of(measure: Measure) -> set[str]:
     """Result ``measure`` keys shown under a suite measure's heading."""
     return {"scale": {"scale", "queries"}}.get(measure.key, {measure.key})
 

@@ -130,3 +130,36 @@ def test_splice_replaces_only_the_generated_block(
     new = f"{BEGIN}\nnew\n{END}"
     # then the hand-written parts are byte-for-byte what they were
     assert splice(document, new) == f"{head}{new}{tail}"
+
+
+@pytest.mark.integration
+def test_update_keeps_the_other_measures_and_says_where_they_come_from(
+    tmp_path: Path,
+) -> None:
+    # given a report of a run that measured history and rebuild
+    out, work = tmp_path / "docs", str(tmp_path / "work")
+    common = ("--tiny", "--backend", "sqlite", "--output-dir", str(out))
+    assert main([*common, "--only", "history,rebuild", "--work-dir", work]) == 0
+    first = json.loads((out / "benchmarks.json").read_text())
+    # when only history is measured again with --update
+    assert main([*common, "--only", "history", "--update", "--work-dir", work]) == 0
+    # then the rebuild figures are kept as they were, marked with their run
+    data = json.loads((out / "benchmarks.json").read_text())
+    old_rebuilds = [r for r in first["results"] if r["measure"] == "rebuild"]
+    kept = [r for r in data["results"] if r["measure"] == "rebuild"]
+    assert [r["value"] for r in kept] == [r["value"] for r in old_rebuilds]
+    assert {r["extra"]["run_date"] for r in kept} == {first["machine"]["date"]}
+    fresh = [r for r in data["results"] if r["measure"] == "history"]
+    assert fresh
+    assert all("run_date" not in r["extra"] for r in fresh)
+    assert data["earlier_runs"] == [
+        {
+            "command": first["command"],
+            "date": first["machine"]["date"],
+            "measures": ["rebuild/sqlite"],
+        }
+    ]
+    # and the report names the earlier run in its header and on its rows
+    markdown = (out / "benchmarks.md").read_text()
+    assert f"**Kept from an earlier run** (`{first['command']}`" in markdown
+    assert f"from the earlier run of {first['machine']['date']}" in markdown
