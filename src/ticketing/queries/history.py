@@ -110,7 +110,8 @@ def get_history(
     if version is not None and version < 1:
         raise InvalidCommandError.for_fields({"version": "must be at least 1"})
     ticket_id = service.resolve_ref(ref)
-    records = source.recorder.select_aggregate_records(ticket_id)
+    chained = source.recorder.select_aggregate_chain(ticket_id)
+    records = [record for record, _ in chained]
     events = source.decode(records)
     if as_of is not None:
         events = [e for e in events if e.event.timestamp <= as_of]
@@ -124,8 +125,7 @@ def get_history(
     ticket, entries = fold_with_entries(None, events)
     assert ticket is not None  # noqa: S101 - at least one event folded
     kept = records[: len(entries)]
-    recorder = source.recorder
-    chain = [check_record(r, recorder.hash_before(r.id)) for r in kept]
+    chain = [check_record(r, before) for r, before in chained[: len(entries)]]
     return TicketHistory(
         ticket_id=ticket_id,
         number=ticket.number,
