@@ -120,14 +120,19 @@ def _define(metadata: MetaData, prefix: str) -> QueueTables:
         Index(f"{name}_assignee_ix", "assignee", "state"),
         Index(f"{name}_requester_ix", "requester_id"),
         Index(f"{name}_opened_ix", "opened_at"),
-        # the default list (``SORTS["priority"]``) walks this index in order and
-        # stops after a page, instead of sorting every open ticket
-        Index(f"{name}_priority_ix", "priority", "opened_at", "number"),
+        # the default list (``SORTS["priority"]``, several states) reads each
+        # state in sort order and stops after a page (``queries.queues``), and
+        # counts its total from this index alone
+        Index(f"{name}_state_priority_ix", "state", "priority", "opened_at", "number"),
         # a queue's list, the same way
-        Index(f"{name}_queue_priority_ix", "queue", "priority", "opened_at", "number"),
-        # covers the default filter's total (``state IN open``) and the
-        # per queue x state x priority counts: counted from the index alone
-        Index(f"{name}_state_ix", "state", "queue", "priority"),
+        Index(
+            f"{name}_queue_priority_ix",
+            "queue",
+            "state",
+            "priority",
+            "opened_at",
+            "number",
+        ),
     )
     return QueueTables(tickets=tickets)
 
