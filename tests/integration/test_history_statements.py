@@ -8,24 +8,25 @@ count, not a timing, so the test is deterministic on any machine.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import event
 
-from tests.support.runtime import AGENT_CTX
+from tests.support.runtime import ADMIN_CTX, AGENT_CTX
+from ticketing.commands import admin_messages as a
 from ticketing.commands import messages as m
+from ticketing.errors import TicketNotFoundError
 from ticketing.queries.history import get_history
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from ticketing.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 
 
-def _ticket_with_comments(runtime: Runtime, comments: int) -> UUID:
+def _ticket_with_comments(runtime: Runtime, comments: int) -> uuid.UUID:
     opened = runtime.service.execute(
         m.OpenTicket(type="incident", title="t", impact=2, urgency=2, requester_id="r"),
         AGENT_CTX,
@@ -37,7 +38,7 @@ def _ticket_with_comments(runtime: Runtime, comments: int) -> UUID:
     return opened.aggregate_id
 
 
-def _statements_for_history(runtime: Runtime, ticket: UUID) -> tuple[int, int]:
+def _statements_for_history(runtime: Runtime, ticket: uuid.UUID) -> tuple[int, int]:
     """(statements executed, events shown) for one history call."""
     engine = runtime.engine
     statements: list[str] = []
@@ -93,3 +94,20 @@ def test_as_of_history_costs_the_same_statements(runtime: Runtime) -> None:
     chain = [e["chain"]["status"] for e in history.as_json()["events"]]
     assert chain == ["verified"] * 5
     assert len(statements) == full
+
+
+def test_an_unknown_id_or_another_aggregate_is_no_such_ticket(
+    runtime: Runtime,
+) -> None:
+    # given a log holding a group (an aggregate, but not a ticket)
+    group = runtime.service.execute(
+        a.CreateGroup(group_id="l1", display_name="L1"), ADMIN_CTX
+    ).aggregate_id
+    assert group is not None
+    assert runtime.recorder.select_aggregate_records(group)
+
+    # when the history of an unknown id, or of the group, is asked for
+    # then both answer "no ticket", as before the lookup skipped loading
+    for ref in (str(uuid.uuid4()), str(group)):
+        with pytest.raises(TicketNotFoundError, match="no ticket"):
+            get_history(runtime.service, runtime.projections.source, ref)
