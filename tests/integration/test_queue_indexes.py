@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import event, inspect
 
-from tests.support.projections import start_runtime
+from tests.support.projections import catch_up_all, start_runtime
 from tests.support.runtime import AGENT_CTX
 from ticketing.commands import messages as m
 from ticketing.queries.queues import QueueFilter, list_queue
@@ -121,3 +121,26 @@ def test_the_default_list_reads_indexes_and_sorts_nothing(
     assert not any(p.startswith("SCAN pv_") for p in steps)
     sorts = [i for i, p in enumerate(steps) if "TEMP B-TREE" in p]
     assert all(steps[i - 1].startswith("SCAN anon_") for i in sorts)
+
+
+def test_a_repeated_state_lists_each_ticket_once(sqlite_runtime: Runtime) -> None:
+    # given open tickets
+    _open_tickets(sqlite_runtime, 4)
+    host = sqlite_runtime.projections
+    host.ensure_active(host.select(["queue_view"])[0])
+    catch_up_all(host)
+
+    # when the list is asked with a state repeated
+    with read_transaction(sqlite_runtime.engine) as conn:
+        view = host.active_view(conn, "queue_view")
+        t = view.tables.tickets
+        once = list_queue(conn, t, 0, QueueFilter(states=("new",)), limit=10)
+        twice = list_queue(conn, t, 0, QueueFilter(states=("new", "new")), limit=10)
+        mixed = QueueFilter(states=("new", "on_hold", "new"))
+        merged = list_queue(conn, t, 0, mixed, limit=10)
+
+    # then every ticket appears once, as with the state given once
+    numbers = [i.number for i in once.items]
+    assert len(numbers) == 4
+    assert [i.number for i in twice.items] == numbers
+    assert [i.number for i in merged.items] == numbers

@@ -307,9 +307,10 @@ def _page_rows(
             query = query.where(_after(columns, spec, values, backwards=backwards))
         return query.order_by(*_order(columns, spec, backwards)).limit(count)
 
-    if sla is not None or len(flt.states) < 2:
+    states = list(dict.fromkeys(flt.states))  # a repeated state is one arm
+    if sla is not None or len(states) < 2:
         return list(conn.execute(ordered(flt.where(t))).all())
-    arms = [select(ordered(flt.where(t, state=s)).subquery()) for s in flt.states]
+    arms = [select(ordered(flt.where(t, state=s)).subquery()) for s in states]
     merged = union_all(*arms).subquery("page")
     query = (
         select(merged).order_by(*_order(dict(merged.c), spec, backwards)).limit(count)
