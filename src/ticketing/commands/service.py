@@ -391,8 +391,13 @@ class TicketService:
             raise TicketNotFoundError.for_ref(str(ticket_id))
         return ticket
 
-    def resolve_ref(self, ref: str) -> UUID:
-        """A ticket id from a number (INC0000001) or a UUID string."""
+    def resolve_ref(self, ref: str, *, check_exists: bool = True) -> UUID:
+        """A ticket id from a number (INC0000001) or a UUID string.
+
+        ``check_exists=False`` skips loading the ticket behind a UUID (which
+        folds every event): for callers that read the ticket's events next
+        anyway and report a missing ticket themselves.
+        """
         ref = ref.strip()
         with self.app.log_recorder.transaction(commit=False) as session:
             found = indexes.find_ticket_by_number(session.connection(), ref.upper())
@@ -402,5 +407,6 @@ class TicketService:
             ticket_id = UUID(ref)
         except ValueError:
             raise TicketNotFoundError.for_ref(ref) from None
-        self.load(ticket_id)
+        if check_exists:
+            self.load(ticket_id)
         return ticket_id

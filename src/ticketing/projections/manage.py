@@ -60,6 +60,8 @@ class ProjectionHost:
         self.source = source
         self.projections = projections
         self.clock = clock
+        #: Generations whose indexes this host has already brought up to date.
+        self._indexed: set[tuple[str, int]] = set()
         registry.ensure_registry(source.engine)
 
     @property
@@ -88,6 +90,7 @@ class ProjectionHost:
         with write_transaction(self.engine) as conn:
             active = registry.get_active(conn, projection.key)
             if active is not None:
+                self._add_missing_indexes(conn, projection, active)
                 return active
             gen = registry.create_generation(
                 conn,
@@ -110,6 +113,24 @@ class ProjectionHost:
                 f"projection {key} has not been built yet", {"projection": key}
             )
         return ActiveView(projection, gen, projection.tables(gen.table_prefix))
+
+    def _add_missing_indexes(
+        self, conn: Connection, projection: Projection[Any], gen: registry.Generation
+    ) -> None:
+        """Create the indexes a generation built by this code version lacks.
+
+        Indexes change how fast a generation is read, never what it holds, so
+        adding one does not bump ``code_version`` (which would stop the runner
+        feeding the existing generation until a rebuild): a database built
+        before the index existed gets it here, once per host and generation.
+        """
+        done = (projection.key, gen.generation)
+        if done in self._indexed or gen.code_version != projection.code_version:
+            return
+        for table in projection.all_tables(projection.tables(gen.table_prefix)):
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                index.create(conn, checkfirst=True)
+        self._indexed.add(done)
 
     @staticmethod
     def _create_tables(

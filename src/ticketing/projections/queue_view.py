@@ -120,6 +120,19 @@ def _define(metadata: MetaData, prefix: str) -> QueueTables:
         Index(f"{name}_assignee_ix", "assignee", "state"),
         Index(f"{name}_requester_ix", "requester_id"),
         Index(f"{name}_opened_ix", "opened_at"),
+        # the default list (``SORTS["priority"]``, several states) reads each
+        # state in sort order and stops after a page (``queries.queues``), and
+        # counts its total from this index alone
+        Index(f"{name}_state_priority_ix", "state", "priority", "opened_at", "number"),
+        # a queue's list, the same way
+        Index(
+            f"{name}_queue_priority_ix",
+            "queue",
+            "state",
+            "priority",
+            "opened_at",
+            "number",
+        ),
     )
     return QueueTables(tickets=tickets)
 

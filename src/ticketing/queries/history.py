@@ -7,8 +7,9 @@ with the aggregate, and described with the same diff as the audit trail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from ticketing.aggregates.ticket import ticket_event_topics
 from ticketing.errors import InvalidCommandError, TicketNotFoundError
 from ticketing.projections.ticket_state import (
     AuditEntry,
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from ticketing.commands.service import TicketService
     from ticketing.projections.catchup import LogSource
     from ticketing.store.records import LogRecord
+
+
+#: A history is of a ticket: another aggregate's id is "no such ticket".
+_TICKET_TOPICS: Final = frozenset(ticket_event_topics())
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +114,11 @@ def get_history(
         )
     if version is not None and version < 1:
         raise InvalidCommandError.for_fields({"version": "must be at least 1"})
-    ticket_id = service.resolve_ref(ref)
-    records = source.recorder.select_aggregate_records(ticket_id)
+    ticket_id = service.resolve_ref(ref, check_exists=False)
+    chained = source.recorder.select_aggregate_chain(ticket_id)
+    if not chained or chained[0][0].topic not in _TICKET_TOPICS:
+        raise TicketNotFoundError.for_ref(str(ticket_id))
+    records = [record for record, _ in chained]
     events = source.decode(records)
     if as_of is not None:
         events = [e for e in events if e.event.timestamp <= as_of]
@@ -124,8 +132,7 @@ def get_history(
     ticket, entries = fold_with_entries(None, events)
     assert ticket is not None  # noqa: S101 - at least one event folded
     kept = records[: len(entries)]
-    recorder = source.recorder
-    chain = [check_record(r, recorder.hash_before(r.id)) for r in kept]
+    chain = [check_record(r, before) for r, before in chained[: len(entries)]]
     return TicketHistory(
         ticket_id=ticket_id,
         number=ticket.number,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import and_, false, func, literal, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select, union_all
 
 from ticketing.aggregates.vocabulary import (
     OPEN_STATES,
@@ -85,7 +85,8 @@ class QueueFilter:
         if problems:
             raise InvalidCommandError.for_fields(problems)
 
-    def where(self, t: Table) -> list[ColumnElement[bool]]:
+    def where(self, t: Table, *, state: str | None = None) -> list[ColumnElement[bool]]:
+        """The filter as SQL; ``state`` narrows ``states`` to that one state."""
         c = t.c
         clauses: list[ColumnElement[bool]] = []
         for value, column in (
@@ -96,8 +97,10 @@ class QueueFilter:
         ):
             if value is not None:
                 clauses.append(column == value)
+        if state is not None:
+            clauses.append(c.state == state)
         for values, column in (
-            (self.states, c.state),
+            (() if state is not None else self.states, c.state),
             (self.priorities, c.priority),
             (self.types, c.type),
         ):
@@ -224,14 +227,20 @@ def list_queue(
     total = int(
         conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
     )
-    columns, query = _sorted_query(t, where, sla)
+    columns, _ = _sorted_query(t, where, sla)
     backwards = bool(before)
     edge = cursor or before
-    if edge:
-        values = _decode_cursor(edge, spec)
-        query = query.where(_after(columns, spec, values, backwards=backwards))
-    order = [columns[n].desc() if d != backwards else columns[n].asc() for n, d in spec]
-    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    values = _decode_cursor(edge, spec) if edge else None
+    rows = _page_rows(
+        conn,
+        t,
+        flt,
+        sla=sla,
+        spec=spec,
+        values=values,
+        backwards=backwards,
+        count=limit + 1,
+    )
     more = len(rows) > limit
     kept = [r._mapping for r in rows[:limit]]
     if backwards:
@@ -263,6 +272,50 @@ def list_queue(
         prev_cursor=prev_cursor,
         offset=offset,
     )
+
+
+def _order(
+    columns: Mapping[str, Any], spec: tuple[tuple[str, bool], ...], backwards: bool
+) -> list[Any]:
+    return [columns[n].desc() if d != backwards else columns[n].asc() for n, d in spec]
+
+
+def _page_rows(
+    conn: Connection,
+    t: Table,
+    flt: QueueFilter,
+    *,
+    sla: Subquery | None,
+    spec: tuple[tuple[str, bool], ...],
+    values: list[Any] | None,
+    backwards: bool,
+    count: int,
+) -> list[Any]:
+    """The first ``count`` matching rows after ``values`` (None: from the start).
+
+    With several states (the default filter: every open state) the page is
+    the merge of one ordered, limited read per state: each walks an index
+    that starts with ``state`` in sort order (``queue_view`` declares them
+    for the priority sort) and stops after ``count`` rows, where a single
+    ``state IN (...)`` read would sort every open ticket. The SLA sorts join
+    a per-ticket aggregate and stay one read.
+    """
+
+    def ordered(where: list[ColumnElement[bool]]) -> Any:
+        columns, query = _sorted_query(t, where, sla)
+        if values is not None:
+            query = query.where(_after(columns, spec, values, backwards=backwards))
+        return query.order_by(*_order(columns, spec, backwards)).limit(count)
+
+    states = list(dict.fromkeys(flt.states))  # a repeated state is one arm
+    if sla is not None or len(states) < 2:
+        return list(conn.execute(ordered(flt.where(t))).all())
+    arms = [select(ordered(flt.where(t, state=s)).subquery()) for s in states]
+    merged = union_all(*arms).subquery("page")
+    query = (
+        select(merged).order_by(*_order(dict(merged.c), spec, backwards)).limit(count)
+    )
+    return list(conn.execute(query).all())
 
 
 def _sorted_query(

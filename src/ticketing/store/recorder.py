@@ -285,6 +285,42 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
             rows = session.connection().execute(query).all()
         return [_log_record(row) for row in rows]
 
+    def select_aggregate_chain(
+        self, originator_id: UUID
+    ) -> list[tuple[LogRecord, str | None]]:
+        """Every log row of one aggregate with the chain hash of the row before it.
+
+        One statement in one read transaction, whatever the event count: the
+        predecessor's hash (``hash_before`` of each row, None for the log's
+        first row) is a correlated subquery on the primary key, so a history
+        costs one index probe per event inside the database rather than one
+        round trip and transaction per event.
+        """
+        t = self.table
+        before = t.alias("before")
+        predecessor = (
+            select(before.c.hash)
+            .where(before.c.id < t.c.id)
+            .order_by(before.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+            .label("predecessor_hash")
+        )
+        query = (
+            select(t, predecessor)
+            .where(t.c.originator_id == originator_id)
+            .order_by(t.c.originator_version)
+        )
+        with self.transaction(commit=False) as session:
+            rows = session.connection().execute(query).all()
+        return [
+            (
+                _log_record(row),
+                None if row.predecessor_hash is None else str(row.predecessor_hash),
+            )
+            for row in rows
+        ]
+
     def hash_before(self, position: int) -> str | None:
         """The chain hash of the row just before ``position`` (None: first row)."""
         t = self.table
