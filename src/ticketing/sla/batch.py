@@ -137,6 +137,8 @@ class Batch:
         self.work: dict[UUID, _Work] = {}
 
     def load(self, ticket_ids: set[UUID]) -> None:
+        if not ticket_ids:
+            return
         t = self.tables.tickets
         for r in self.conn.execute(select(t).where(t.c.ticket_id.in_(ticket_ids))):
             row = dict(r._mapping)
