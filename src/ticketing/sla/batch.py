@@ -17,14 +17,13 @@ from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.projections.bulk import insert_rows, update_rows
 from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.fold import SLA_EVENT_TYPES
+from ticketing.sla.jsontext import compact_json, sorted_json
 from ticketing.sla.library import Activation, Schedule
 from ticketing.sla.rows import (
     RULE_PREFIX,
     Provenance,
     clock_row,
-    compact_json,
     measure_track,
-    sorted_json,
     timer_command_id,
     timer_key,
 )

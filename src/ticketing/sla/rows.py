@@ -8,7 +8,6 @@ fixed by the log. Queries add the time since then with the injected clock.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ticketing.commands.messages import MAX_ESCALATION_LEVEL
 from ticketing.ids import NAMESPACE
 from ticketing.policies.calendar import as_utc
+from ticketing.sla.jsontext import compact_json
 from ticketing.sla.measure import Measure
 
 if TYPE_CHECKING:
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
 
 #: Timer rule ids: ``sla:<metric>:<percent>`` (the escalation's provenance).
 RULE_PREFIX: Final = "sla:"
-#: JSON columns are written without spaces (smaller rows, same content).
-COMPACT: Final = (",", ":")
-#: ``json.dumps`` with options builds a new encoder on every call; these are
-#: built once (same defaults, same output).
-compact_json: Final = json.JSONEncoder(separators=COMPACT).encode
-sorted_json: Final = json.JSONEncoder(sort_keys=True, separators=COMPACT).encode
 
 
 @dataclass(frozen=True, slots=True)
