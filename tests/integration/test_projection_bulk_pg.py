@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -45,11 +46,13 @@ def _define(prefix: str) -> Table:
         Column("body", Text()),
         Column("at", UtcDateTime()),
         Column("blob", LargeBinary()),
+        Column("ratio", Float()),
     )
 
 
 def _rows(count: int) -> list[dict[str, Any]]:
     plus_two = timezone(timedelta(hours=2))
+    floats = [0.1, 1 / 3, 1e-310, 2.5e300, -7.0, 3, float("inf"), float("-inf"), None]
     texts = ["plain", "tab\there", "new\nline\r", "back\\slash \\N", "é ✓ 😀", "", None]
     return [
         {
@@ -62,6 +65,7 @@ def _rows(count: int) -> list[dict[str, Any]]:
             if i % 6 == 0
             else datetime(2026, 3, 29, 1, 30, i % 60, 123456, tzinfo=plus_two),
             "blob": None if i % 4 == 0 else bytes([i % 256, 0, 92, 9, 10]),
+            "ratio": floats[i % len(floats)],
         }
         for i in range(count)
     ]

@@ -5,13 +5,14 @@ insert itself, so rows are converted once (UUIDs and instants exactly as
 SQLAlchemy stores them) and handed to the driver's ``executemany``. On
 PostgreSQL, inserts of many rows go through ``COPY`` (text format) when every
 column is of a type written here exactly as SQLAlchemy binds it (UUIDs,
-strings, integers, aware instants, bytes); updates and anything else take the
+strings, integers, floats, aware instants, bytes); updates and anything else take the
 ordinary SQLAlchemy path. Tests compare the paths' rows.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from sqlalchemy import (
+    Float,
     Integer,
     LargeBinary,
     String,
@@ -167,6 +169,22 @@ def _copy_int(value: Any) -> str:
     return str(int(value))
 
 
+def _copy_float(value: Any) -> str:
+    """``repr`` is the shortest text that reads back as the same double (what
+    psycopg2 binds too); PostgreSQL spells the specials Infinity and NaN."""
+    if value is None:
+        return "\\N"
+    if type(value) is bool or not isinstance(value, int | float):
+        msg = f"expected a number, got {value!r}"
+        raise TypeError(msg)
+    number = float(value)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return repr(number)
+
+
 def _copy_uuid(value: Any) -> str:
     if value is None:
         return "\\N"
@@ -192,18 +210,23 @@ def _copy_bytes(value: Any) -> str:
     return "\\\\x" + bytes(value).hex()
 
 
+#: Column types COPY writes, most specific first (subclasses match: BigInteger
+#: is an Integer, Double a Float, Text a String).
+_COPY_WRITERS: Final[tuple[tuple[type[TypeEngine[Any]], CopyWriter], ...]] = (
+    (UtcDateTime, _copy_instant),
+    (Uuid, _copy_uuid),
+    (Integer, _copy_int),
+    (Float, _copy_float),
+    (String, _copy_text),
+    (LargeBinary, _copy_bytes),
+)
+
+
 def _copy_writer(type_: TypeEngine[Any]) -> CopyWriter | None:
     """How COPY writes a column of this type, or None: not supported here."""
-    if isinstance(type_, UtcDateTime):
-        return _copy_instant
-    if isinstance(type_, Uuid):
-        return _copy_uuid
-    if isinstance(type_, Integer):  # BigInteger too
-        return _copy_int
-    if isinstance(type_, String):  # Text too
-        return _copy_text
-    if isinstance(type_, LargeBinary):
-        return _copy_bytes
+    for kind, writer in _COPY_WRITERS:
+        if isinstance(type_, kind):
+            return writer
     return None
 
 

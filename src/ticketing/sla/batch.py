@@ -17,9 +17,9 @@ from ticketing.aggregates.ticket import Ticket, TicketEvent
 from ticketing.projections.bulk import insert_rows, update_rows
 from ticketing.sla.codec import dump_state, load_state
 from ticketing.sla.fold import SLA_EVENT_TYPES
+from ticketing.sla.jsontext import compact_json, sorted_json
 from ticketing.sla.library import Activation, Schedule
 from ticketing.sla.rows import (
-    COMPACT,
     RULE_PREFIX,
     Provenance,
     clock_row,
@@ -136,6 +136,8 @@ class Batch:
         self.work: dict[UUID, _Work] = {}
 
     def load(self, ticket_ids: set[UUID]) -> None:
+        if not ticket_ids:
+            return
         t = self.tables.tickets
         for r in self.conn.execute(select(t).where(t.c.ticket_id.in_(ticket_ids))):
             row = dict(r._mapping)
@@ -236,16 +238,10 @@ class Batch:
                 key = (track.metric, track.sequence)
                 (clocks_old if key in work.initial else clocks_new).append(row)
             if work.state is not None:
-                work.row["state"] = json.dumps(
-                    dump_state(work.state), separators=COMPACT
-                )
-                work.row["provenance"] = json.dumps(
-                    _pruned(work), sort_keys=True, separators=COMPACT
-                )
+                work.row["state"] = compact_json(dump_state(work.state))
+                work.row["provenance"] = sorted_json(_pruned(work))
             if work.new or work.fired is not None:
-                work.row["fired"] = json.dumps(
-                    work.fired_map(), sort_keys=True, separators=COMPACT
-                )
+                work.row["fired"] = sorted_json(work.fired_map())
             (new_tickets if work.new else old_tickets).append(work.row)
         self._upsert(tables.tickets, new_tickets, old_tickets, ("ticket_id",), _MUTABLE)
         changing = frozenset(c.name for c in tables.clocks.c) - _CLOCK_FIXED
@@ -266,7 +262,7 @@ class Batch:
 
 def _provenance(log: LogEvent) -> Provenance:
     meta = log.event.meta
-    return Provenance(log.recorded_at.isoformat(), meta.actor.kind, meta.correlation_id)
+    return Provenance(log.recorded_at, meta.actor.kind, meta.correlation_id)
 
 
 def _pruned(work: _Work) -> dict[str, list[str]]:

@@ -9,7 +9,6 @@ Closed; canceled by Canceled. Priority changes and reopens follow the policy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from ticketing.aggregates.ticket import Ticket
@@ -82,7 +81,8 @@ def _live(
     state: SlaState, metric: Metric | None, change: _Change
 ) -> tuple[ClockTrack, ...]:
     return tuple(
-        change(c) if c.live and metric in (None, c.metric) else c for c in state.clocks
+        change(c) if c.live and (metric is None or metric == c.metric) else c
+        for c in state.clocks
     )
 
 
@@ -102,7 +102,7 @@ def _on_comment(
         return state
     detail = "first public reply by an agent"
     clocks = _live(state, "response", lambda c: c.stop(ref, state.priority, detail))
-    return replace(state, clocks=clocks, last=ref)
+    return state.after(ref, clocks, hold=state.hold)
 
 
 def _on_hold(
@@ -118,7 +118,7 @@ def _on_hold(
         clocks = _live(
             state, "resolution", lambda c: c.note("hold_not_pausing", ref, p, detail)
         )
-    return replace(state, hold=e.reason, clocks=clocks, last=ref)
+    return state.after(ref, clocks, hold=e.reason)
 
 
 def _on_resume(
@@ -127,7 +127,7 @@ def _on_resume(
     detail = f"resumed from hold: {state.hold}"
     p = state.priority
     clocks = _live(state, "resolution", lambda c: c.resume(ref, p, detail))
-    return replace(state, hold=None, clocks=clocks, last=ref)
+    return state.after(ref, clocks, hold=None)
 
 
 def _on_resolved(
@@ -143,7 +143,7 @@ def _on_resolved(
         return c.pause(ref, p, "resolved")
 
     clocks = _live(state, None, change)
-    return replace(state, hold=None, resolved=True, clocks=clocks, last=ref)
+    return state.after(ref, clocks, hold=None, resolved=True)
 
 
 def _on_reopened(
@@ -152,7 +152,7 @@ def _on_reopened(
     p = state.priority
     if policy.reopen == "resume":
         clocks = _live(state, "resolution", lambda c: c.resume(ref, p, "reopened"))
-        return replace(state, resolved=False, clocks=clocks, last=ref)
+        return state.after(ref, clocks, hold=state.hold, resolved=False)
     cycle = state.cycle + 1
     detail = f"reopened: cycle {state.cycle} ends, counted up to its resolution"
     clocks = _live(state, "resolution", lambda c: c.stop(ref, p, detail))
@@ -162,8 +162,8 @@ def _on_reopened(
         state.next_sequence("resolution"),
     )
     fresh = ClockTrack.begin(key, ref, p, f"reopened: cycle {cycle} starts")
-    return replace(
-        state, resolved=False, cycle=cycle, clocks=(*clocks, fresh), last=ref
+    return state.after(
+        ref, (*clocks, fresh), hold=state.hold, resolved=False, cycle=cycle
     )
 
 
@@ -172,7 +172,7 @@ def _on_closed(
 ) -> SlaState:
     detail = "closed; counted up to the last resolution"
     clocks = _live(state, None, lambda c: c.stop(ref, state.priority, detail))
-    return replace(state, clocks=clocks, last=ref)
+    return state.after(ref, clocks, hold=state.hold)
 
 
 def _on_canceled(
@@ -181,7 +181,7 @@ def _on_canceled(
     clocks = _live(
         state, None, lambda c: c.cancel(ref, state.priority, "ticket canceled")
     )
-    return replace(state, hold=None, clocks=clocks, last=ref)
+    return state.after(ref, clocks, hold=None)
 
 
 def _on_priority(
@@ -195,7 +195,7 @@ def _on_priority(
             f"priority {old} -> {new}: its target and calendar apply to the whole clock"
         )
         clocks = _live(state, None, lambda c: c.retarget(ref, new, detail))
-        return replace(state, priority=new, clocks=clocks, last=ref)
+        return state.after(ref, clocks, hold=state.hold, priority=new)
     # At most one clock per metric is live, so each restart takes the next number.
     detail = f"priority {old} -> {new}: clock restarted"
     fresh = tuple(
@@ -210,7 +210,7 @@ def _on_priority(
         if c.live
     )
     clocks = _live(state, None, lambda c: c.cancel(ref, new, detail))
-    return replace(state, priority=new, clocks=(*clocks, *fresh), last=ref)
+    return state.after(ref, (*clocks, *fresh), hold=state.hold, priority=new)
 
 
 _HANDLERS: Final[dict[type, _Handler]] = {

@@ -26,6 +26,7 @@ from ticketing.sla.validate import load_published
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
+    from uuid import UUID
 
     from sqlalchemy import MetaData, Table
     from sqlalchemy.engine import Connection
@@ -80,13 +81,17 @@ class SlaProjection(Projection[SlaTables]):
         self, conn: Connection, tables: SlaTables, events: Sequence[LogEvent]
     ) -> None:
         batch = Batch(conn, tables, self._judge_for, self._evaluator_of)
-        batch.load(
-            {
-                log.originator_id
-                for log in events
-                if not isinstance(log.event, Ticket.Opened | PolicyTrack.Activated)
-            }
-        )
+        # Tickets opened in this batch have no row yet: only the others are read
+        # (in a rebuild, that is the few whose events straddle two batches).
+        opened: set[UUID] = set()
+        earlier: set[UUID] = set()
+        for log in events:
+            e = log.event
+            if isinstance(e, Ticket.Opened):
+                opened.add(log.originator_id)
+            elif not isinstance(e, PolicyTrack.Activated):
+                earlier.add(log.originator_id)
+        batch.load(earlier - opened)
         for log in events:
             batch.take(log)
         batch.write()

@@ -8,7 +8,6 @@ fixed by the log. Queries add the time since then with the injected clock.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ticketing.commands.messages import MAX_ESCALATION_LEVEL
 from ticketing.ids import NAMESPACE
 from ticketing.policies.calendar import as_utc
+from ticketing.sla.jsontext import compact_json
 from ticketing.sla.measure import Measure
 
 if TYPE_CHECKING:
@@ -28,17 +28,32 @@ if TYPE_CHECKING:
 
 #: Timer rule ids: ``sla:<metric>:<percent>`` (the escalation's provenance).
 RULE_PREFIX: Final = "sla:"
-#: JSON columns are written without spaces (smaller rows, same content).
-COMPACT: Final = (",", ":")
 
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Store time, actor kind and correlation of an event that set a clock."""
+    """Store time, actor kind and correlation of an event that set a clock.
 
-    recorded_at: str
+    ``recorded`` is the store time as the ticket row keeps it (ISO text) or,
+    for an event of the current batch, as read from the log: most events'
+    provenance is pruned before it is written, so the text is made on demand.
+    """
+
+    recorded: str | datetime
     actor_kind: str
     correlation_id: str
+
+    @property
+    def recorded_at(self) -> str:
+        """The store time as ISO text (what the ticket row keeps)."""
+        r = self.recorded
+        return r if isinstance(r, str) else r.isoformat()
+
+    @property
+    def recorded_instant(self) -> datetime:
+        """The store time in UTC (the same instant as ``recorded_at`` parsed)."""
+        r = self.recorded
+        return _parse(r) if isinstance(r, str) else as_utc(r)
 
     def as_list(self) -> list[str]:
         return [self.recorded_at, self.actor_kind, self.correlation_id]
@@ -94,7 +109,7 @@ def clock_row(
     warn = result.thresholds[0] if result.thresholds else None
     running = result.state == "running"
     timers = threshold_timers(result, thresholds, armed) if running else []
-    recorded = _parse(armed.recorded_at)
+    recorded = armed.recorded_instant
     # Thresholds reached before their facts were recorded (imported history)
     # never fire, so they are not pending either.
     pending = [
@@ -121,9 +136,8 @@ def clock_row(
         "breached_at": result.breached_at,
         "warn_at": warn.at if warn is not None and running else None,
         "next_due_at": min(pending) if pending else None,
-        "timers": json.dumps(
-            [[percent, level, due.isoformat()] for percent, level, due in timers],
-            separators=COMPACT,
+        "timers": compact_json(
+            [[percent, level, due.isoformat()] for percent, level, due in timers]
         )
         if timers
         else "[]",
@@ -132,7 +146,7 @@ def clock_row(
         "correlation_id": armed.correlation_id,
         "cause_position": cause.position,
         "cause_version": cause.version,
-        "transitions": json.dumps(transitions_data(track), separators=COMPACT),
+        "transitions": compact_json(transitions_data(track)),
     }
 
 
@@ -165,7 +179,7 @@ def threshold_timers(
     its instant stays before the import's store time, which the scheduler
     treats as history.
     """
-    recorded = _parse(armed.recorded_at)
+    recorded = armed.recorded_instant
     timers: list[tuple[int, int, datetime]] = []
     for mark in result.thresholds:
         if mark.at is None:  # pragma: no cover - a running clock always has one

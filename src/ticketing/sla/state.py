@@ -7,7 +7,7 @@ calendar applies at evaluation, so a retroactive priority change needs no replay
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -77,25 +77,15 @@ class ClockTrack:
         """Stop counting (a second pause only adds its mark)."""
         mark = Mark("paused", cause, priority, detail)
         if self.phase != "running":
-            return replace(self, marks=(*self.marks, mark))
-        return replace(
-            self,
-            phase="paused",
-            runs=self._closed_runs(cause),
-            marks=(*self.marks, mark),
-        )
+            return self._then(self.phase, self.runs, (*self.marks, mark))
+        return self._then("paused", self._closed_runs(cause), (*self.marks, mark))
 
     def resume(self, cause: EventRef, priority: Priority, detail: str) -> ClockTrack:
         """Count again from ``cause`` (no effect unless paused)."""
         if self.phase != "paused":
             return self
         mark = Mark("resumed", cause, priority, detail)
-        return replace(
-            self,
-            phase="running",
-            runs=(*self.runs, Run(cause)),
-            marks=(*self.marks, mark),
-        )
+        return self._then("running", (*self.runs, Run(cause)), (*self.marks, mark))
 
     def stop(self, cause: EventRef, priority: Priority, detail: str) -> ClockTrack:
         """Final stop: the outcome (met or breached) is decided."""
@@ -108,13 +98,14 @@ class ClockTrack:
     def retarget(self, cause: EventRef, priority: Priority, detail: str) -> ClockTrack:
         """Measure the whole clock against ``priority``'s target from now on."""
         mark = Mark("target_changed", cause, priority, detail)
-        return replace(self, priority=priority, marks=(*self.marks, mark))
+        return self._then(self.phase, self.runs, (*self.marks, mark), priority)
 
     def note(
         self, kind: TransitionKind, cause: EventRef, priority: Priority, detail: str
     ) -> ClockTrack:
         """Record an event that did not change the clock, for the evidence."""
-        return replace(self, marks=(*self.marks, Mark(kind, cause, priority, detail)))
+        mark = Mark(kind, cause, priority, detail)
+        return self._then(self.phase, self.runs, (*self.marks, mark))
 
     def _end(
         self, phase: Phase, cause: EventRef, priority: Priority, detail: str
@@ -123,7 +114,29 @@ class ClockTrack:
             "stopped" if phase == "stopped" else "canceled", cause, priority, detail
         )
         runs = self._closed_runs(cause) if self.phase == "running" else self.runs
-        return replace(self, phase=phase, runs=runs, marks=(*self.marks, mark))
+        return self._then(phase, runs, (*self.marks, mark))
+
+    def _then(
+        self,
+        phase: Phase,
+        runs: tuple[Run, ...],
+        marks: tuple[Mark, ...],
+        priority: Priority | None = None,
+    ) -> ClockTrack:
+        """This clock with a new phase, runs and marks (and maybe priority).
+
+        Built directly: ``dataclasses.replace`` costs several times more, and
+        this is the inner loop of every SLA rebuild.
+        """
+        return ClockTrack(
+            self.metric,
+            self.cycle,
+            self.sequence,
+            self.priority if priority is None else priority,
+            phase,
+            runs,
+            marks,
+        )
 
     def _closed_runs(self, cause: EventRef) -> tuple[Run, ...]:
         *done, last = self.runs
@@ -147,6 +160,31 @@ class SlaState:
     cycle: int
     clocks: tuple[ClockTrack, ...]
     last: EventRef
+
+    def after(
+        self,
+        last: EventRef,
+        clocks: tuple[ClockTrack, ...],
+        *,
+        hold: HoldReason | None,
+        resolved: bool | None = None,
+        cycle: int | None = None,
+        priority: Priority | None = None,
+    ) -> SlaState:
+        """The state once ``last`` is folded: new clocks and hold; ``resolved``,
+        ``cycle`` and ``priority`` kept unless given (built directly, as
+        ``ClockTrack._then``)."""
+        return SlaState(
+            self.ticket_id,
+            self.ticket_type,
+            self.priority if priority is None else priority,
+            self.policy_version,
+            hold,
+            self.resolved if resolved is None else resolved,
+            self.cycle if cycle is None else cycle,
+            clocks,
+            last,
+        )
 
     def next_sequence(self, metric: Metric) -> int:
         return 1 + sum(1 for c in self.clocks if c.metric == metric)
