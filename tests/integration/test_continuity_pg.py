@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 3
 TICKETS = 30
+PAUSE_MS = 2  # writers pace themselves a little, so the runner gets the lock
 
 
 def test_views_hold_exactly_the_log_after_concurrent_writers(runtime: Runtime) -> None:
@@ -62,7 +63,11 @@ def test_views_hold_exactly_the_log_after_concurrent_writers(runtime: Runtime) -
     writing.set()
     writers = [
         subprocess.Popen(  # noqa: S603 - our own module
-            [sys.executable, "-m", "tests.support.appender", url, str(TICKETS), str(i)],
+            [
+                sys.executable,
+                *("-m", "tests.support.appender", url),
+                *(str(TICKETS), str(i), str(PAUSE_MS)),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
