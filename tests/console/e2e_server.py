@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
+from tests.support.serving import free_port, wait_until_healthy
 from ticketing.http.tokens import TokenStore
 from ticketing.policies.sla_file import DATA_DIR
 from ticketing.runtime import build_runtime
@@ -36,12 +35,6 @@ PEOPLE: Final = {
     "ana": "analyst",
     "audrey": "auditor",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def strict_policy(directory: Path) -> Path:
@@ -120,16 +113,7 @@ def serve(directory: Path) -> Iterator[Served]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert proc.poll() is None, "the server exited during start-up"
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start in time"
-            time.sleep(0.2)
+        wait_until_healthy(proc, base, STARTUP_SECONDS)
         served = Served(base, tokens)
         served.close_resolved()
         yield served

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from tests.support.serving import free_port, wait_until_healthy
 from ticketing.http.tokens import TokenStore
 from ticketing.runtime import build_runtime
 from ticketing.settings import Settings
@@ -35,12 +34,6 @@ ROUNDS = 4
 STARTUP_SECONDS = 30.0
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tokens(db_url: str) -> dict[str, str]:
@@ -57,7 +50,7 @@ def _tokens(db_url: str) -> dict[str, str]:
 @pytest.fixture
 def server(db_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     tokens = _tokens(db_url)
-    port = _free_port()
+    port = free_port()
     script = Path(sys.executable).with_name("ticketing")
     env = {**os.environ, "TICKETING_DB_URL": db_url}
     command = [str(script), "serve", "--port", str(port), "--workers", "2"]
@@ -65,16 +58,7 @@ def server(db_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     proc = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert proc.poll() is None, "the server exited during start-up"
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start in time"
-            time.sleep(0.2)
+        wait_until_healthy(proc, base, STARTUP_SECONDS)
         yield base, tokens
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
