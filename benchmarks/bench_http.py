@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import random
 import re
@@ -33,16 +34,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import httpx
 import sqlalchemy
 import sqlalchemy.pool
 
+from benchmarks.databases import fresh_database
 from ticketing.aggregates.envelope import Actor
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext
@@ -138,33 +138,6 @@ def run_wrk(base: str, script: Path, seconds: int, connections: int) -> WrkResul
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
     failures = tuple(re.findall(r"^STATUS (.*)$", out, re.M))
     return WrkResult(rps, p50, p99, total, errors, failures)
-
-
-# -- databases -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def sqlite_db() -> Iterator[str]:
-    directory = Path(tempfile.mkdtemp(prefix="bench-http-"))
-    try:
-        yield f"sqlite:///{directory / 'bench.db'}"
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def pg_db(base_url: str) -> Iterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(base_url)
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def seed(db_url: str, tickets: int) -> str:
@@ -409,8 +382,10 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is required (apt-get install wrk)")
     rows: list[str] = []
+    scratch = Path(tempfile.gettempdir()) / "ticketing-bench-http"
     for backend in args.backends.split(","):
-        database = sqlite_db if backend == "sqlite" else (lambda: pg_db(args.pg))
+        kind = "sqlite" if backend == "sqlite" else "postgres"
+        database = functools.partial(fresh_database, kind, scratch, args.pg)
         with database() as url:
             raw = raw_rate(url, args.connections, args.seconds)
         with database() as url:
