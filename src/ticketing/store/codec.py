@@ -101,6 +101,16 @@ class FastJSONTranscoder(JSONTranscoder):
         value = self._fast_decode(data)
         return super().decode(data) if value is _LIBRARY else value
 
+    def decode_parsed(self, data: bytes, parsed: Any) -> Any:
+        """``decode(data)`` where ``parsed`` is ``data`` as ``msgspec`` parses
+        it, already done by the caller (``import events`` parses whole lines).
+        ``parsed`` may be changed in place."""
+        tags = data.count(_TAG)
+        if tags > len(_TAGGED_KEYS) or _ESCAPE in data:
+            return super().decode(data)
+        value = parsed if tags == 0 else self._untag(parsed, tags)
+        return super().decode(data) if value is _LIBRARY else value
+
     def _fast_decode(self, data: bytes) -> Any:
         """The decoded value, or ``_LIBRARY`` where the library must decode."""
         tags = data.count(_TAG)

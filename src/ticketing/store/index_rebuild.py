@@ -14,25 +14,37 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import StoredEvent
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ticketing.aggregates.envelope import Envelope
 from ticketing.aggregates.ticket import Ticket
 from ticketing.aggregates.vocabulary import NUMBER_PREFIX
 from ticketing.commands.admin_handlers import reference_of
-from ticketing.store import indexes
+from ticketing.store import bulk_load, indexes
+from ticketing.store.import_decoding import ParsedEventDecoder
 from ticketing.store.portable import PortableLogError
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Mapper
     from sqlalchemy.engine import Connection
 
-    from ticketing.store.records import LogRecord
+    from ticketing.store.log_lines import LoadedEvent
 
 #: Name and fingerprint of a command whose events predate them in the envelope.
 UNKNOWN: Final = "unknown"
+_COMMAND_COLUMNS: Final = (
+    "command_id",
+    "command_name",
+    "fingerprint",
+    "aggregate_id",
+    "reference",
+    "version",
+    "first_position",
+    "last_position",
+    "event_count",
+)
+_NUMBER_COLUMNS: Final = ("number", "ticket_id")
 
 
 @dataclass(slots=True)
@@ -41,22 +53,18 @@ class _Command:
     command_id: str
     command_name: str
     fingerprint: str
-    aggregate_id: UUID
+    #: canonical text form of the aggregate id
+    aggregate_id: str
     reference: str
     version: int
     first_position: int
     last_position: int
     event_count: int
 
-    def row(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name)
-            for name in indexes.CommandRecord.__dataclass_fields__
-        }
-
 
 @dataclass(slots=True)
 class _Aggregate:
+    id: UUID
     version: int
     reference: str
 
@@ -65,46 +73,49 @@ class IndexRebuilder:
     """Accumulates index rows while events stream by; ``flush`` writes them."""
 
     def __init__(self, mapper: Mapper[Any]) -> None:
-        self.mapper = mapper
-        self.aggregates: dict[UUID, _Aggregate] = {}
+        self.decoder = ParsedEventDecoder(mapper)
+        #: by the id's canonical text form (one-to-one with the UUID)
+        self.aggregates: dict[str, _Aggregate] = {}
         self.numbers: dict[str, int] = {}
         self.counters: dict[str, int] = dict.fromkeys(NUMBER_PREFIX.values(), 0)
         self.current: _Command | None = None
         self.pending_commands: list[_Command] = []
-        self.pending_numbers: list[dict[str, Any]] = []
+        self.pending_numbers: list[tuple[str, str]] = []
         self.commands = 0
 
-    def add(self, line: int, row: LogRecord) -> None:
-        raw_id = row.originator_id
-        oid = raw_id if isinstance(raw_id, UUID) else UUID(str(raw_id))
-        known = self.aggregates.get(oid)
+    def add(self, line: int, row: LoadedEvent) -> None:
+        key = row.originator_id
+        known = self.aggregates.get(key)
         expected = 1 if known is None else known.version + 1
         if row.originator_version != expected:
+            oid = UUID(key) if known is None else known.id
             raise PortableLogError.at(
                 line,
                 f"version {row.originator_version} of aggregate {oid} where "
                 f"version {expected} was due (versions must run 1, 2, 3, ...)",
-                position=row.id,
+                position=row.position,
             )
+        oid = UUID(key) if known is None else known.id
         event = self._decode(line, row, oid)
         if known is None:
             reference = self._reference(line, event, oid)
-            known = self.aggregates[oid] = _Aggregate(0, reference)
+            known = self.aggregates[key] = _Aggregate(oid, 0, reference)
         known.version = row.originator_version
         meta = getattr(event, "meta", None)
         if isinstance(meta, Envelope):
-            self._command(line, row, oid, meta, known)
+            self._command(line, row, meta, known)
 
-    def _decode(self, line: int, row: LogRecord, oid: UUID) -> object:
-        stored = StoredEvent(oid, row.originator_version, row.topic, row.state)
+    def _decode(self, line: int, row: LoadedEvent, oid: UUID) -> object:
         try:
-            return self.mapper.to_domain_event(stored)
+            return self.decoder.to_domain_event(
+                row.topic, oid, row.originator_version, row.state, row.parsed_state
+            )
         except Exception as exc:  # any decoding failure is bad input
             raise PortableLogError.at(
                 line,
-                f"cannot decode the event at position {row.id} "
+                f"cannot decode the event at position {row.position} "
                 f"(topic {row.topic!r}): {type(exc).__name__}: {exc}",
-                position=row.id,
+                position=row.position,
             ) from None
 
     def _reference(self, line: int, event: object, oid: UUID) -> str:
@@ -127,23 +138,22 @@ class IndexRebuilder:
                 f"{self.numbers[number]}",
             )
         self.numbers[number] = line
-        self.pending_numbers.append(
-            {"number": number, "ticket_id": event.originator_id}
-        )
+        self.pending_numbers.append((number, str(event.originator_id)))
         prefix = NUMBER_PREFIX[event.type]
         digits = number.removeprefix(prefix)
         if number.startswith(prefix) and digits.isdigit():
             self.counters[prefix] = max(self.counters[prefix], int(digits))
 
     def _command(
-        self, line: int, row: LogRecord, oid: UUID, meta: Envelope, agg: _Aggregate
+        self, line: int, row: LoadedEvent, meta: Envelope, agg: _Aggregate
     ) -> None:
         cur = self.current
-        if cur is not None and (cur.command_id, cur.aggregate_id) == (
-            meta.command_id,
-            oid,
+        if (
+            cur is not None
+            and cur.command_id == meta.command_id
+            and cur.aggregate_id == row.originator_id
         ):
-            cur.version, cur.last_position = row.originator_version, row.id
+            cur.version, cur.last_position = row.originator_version, row.position
             cur.event_count += 1
             return
         if cur is not None:
@@ -153,18 +163,26 @@ class IndexRebuilder:
             command_id=meta.command_id,
             command_name=meta.command_name or UNKNOWN,
             fingerprint=meta.command_fingerprint or UNKNOWN,
-            aggregate_id=oid,
+            aggregate_id=row.originator_id,
             reference=agg.reference,
             version=row.originator_version,
-            first_position=row.id,
-            last_position=row.id,
+            first_position=row.position,
+            last_position=row.position,
             event_count=1,
         )
 
     def flush(self, conn: Connection) -> None:
         """Write the finished numbers and commands (the current one stays open)."""
         if self.pending_numbers:
-            conn.execute(insert(indexes.ticket_numbers_table), self.pending_numbers)
+            bulk_load.insert_rows(
+                conn,
+                indexes.ticket_numbers_table.name,
+                _NUMBER_COLUMNS,
+                [
+                    (number, bulk_load.uuid_value(conn, ticket))
+                    for number, ticket in self.pending_numbers
+                ],
+            )
             self.pending_numbers = []
         if self.pending_commands:
             self._insert_commands(conn, self.pending_commands)
@@ -186,9 +204,25 @@ class IndexRebuilder:
             )
 
     def _insert_commands(self, conn: Connection, batch: list[_Command]) -> None:
+        rows = [
+            (
+                b.command_id,
+                b.command_name,
+                b.fingerprint,
+                bulk_load.uuid_value(conn, b.aggregate_id),
+                b.reference,
+                b.version,
+                b.first_position,
+                b.last_position,
+                b.event_count,
+            )
+            for b in batch
+        ]
         try:
             with conn.begin_nested():
-                conn.execute(insert(indexes.commands_table), [b.row() for b in batch])
+                bulk_load.insert_rows(
+                    conn, indexes.commands_table.name, _COMMAND_COLUMNS, rows
+                )
         except IntegrityError:
             raise self._reused_command(conn, batch) from None
 
