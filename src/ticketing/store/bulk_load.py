@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from sqlalchemy.engine import Connection
 
@@ -76,9 +76,14 @@ def insert_events(conn: Connection, table: str, rows: Sequence[LoadedEvent]) -> 
     )
 
 
-def uuid_value(conn: Connection, canonical: str) -> str:
-    """How a ``Uuid`` column stores the id ``canonical`` (lowercase, hyphenated)."""
-    return canonical if is_postgres(conn) else canonical.replace("-", "")
+def uuid_converter(conn: Connection) -> Callable[[str], str]:
+    """How a ``Uuid`` column stores an id given in canonical form (lowercase,
+    hyphenated): as it is on PostgreSQL, as 32 hex digits on SQLite."""
+    return str if is_postgres(conn) else _hex_digits
+
+
+def _hex_digits(canonical: str) -> str:
+    return canonical.replace("-", "")
 
 
 def insert_rows(

@@ -174,12 +174,13 @@ class IndexRebuilder:
     def flush(self, conn: Connection) -> None:
         """Write the finished numbers and commands (the current one stays open)."""
         if self.pending_numbers:
+            as_stored = bulk_load.uuid_converter(conn)
             bulk_load.insert_rows(
                 conn,
                 indexes.ticket_numbers_table.name,
                 _NUMBER_COLUMNS,
                 [
-                    (number, bulk_load.uuid_value(conn, ticket))
+                    (number, as_stored(ticket))
                     for number, ticket in self.pending_numbers
                 ],
             )
@@ -204,12 +205,13 @@ class IndexRebuilder:
             )
 
     def _insert_commands(self, conn: Connection, batch: list[_Command]) -> None:
+        as_stored = bulk_load.uuid_converter(conn)
         rows = [
             (
                 b.command_id,
                 b.command_name,
                 b.fingerprint,
-                bulk_load.uuid_value(conn, b.aggregate_id),
+                as_stored(b.aggregate_id),
                 b.reference,
                 b.version,
                 b.first_position,
@@ -218,6 +220,7 @@ class IndexRebuilder:
             )
             for b in batch
         ]
+        rows.sort()  # in key order: each index page is visited once per batch
         try:
             with conn.begin_nested():
                 bulk_load.insert_rows(
