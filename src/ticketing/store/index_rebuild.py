@@ -171,24 +171,36 @@ class IndexRebuilder:
             event_count=1,
         )
 
+    def take(self) -> tuple[list[tuple[str, str]], list[_Command]]:
+        """The finished numbers and commands, handed over for ``write`` (the
+        current command stays open: its next event may follow)."""
+        numbers, commands = self.pending_numbers, self.pending_commands
+        self.pending_numbers, self.pending_commands = [], []
+        self.commands += len(commands)
+        return numbers, commands
+
     def flush(self, conn: Connection) -> None:
         """Write the finished numbers and commands (the current one stays open)."""
-        if self.pending_numbers:
-            as_stored = bulk_load.uuid_converter(conn)
+        self.write(conn, *self.take())
+
+    @classmethod
+    def write(
+        cls,
+        conn: Connection,
+        numbers: list[tuple[str, str]],
+        commands: list[_Command],
+    ) -> None:
+        """Insert rows ``take`` handed over; safe on another thread than ``add``."""
+        as_stored = bulk_load.uuid_converter(conn)
+        if numbers:
             bulk_load.insert_rows(
                 conn,
                 indexes.ticket_numbers_table.name,
                 _NUMBER_COLUMNS,
-                [
-                    (number, as_stored(ticket))
-                    for number, ticket in self.pending_numbers
-                ],
+                [(number, as_stored(ticket)) for number, ticket in numbers],
             )
-            self.pending_numbers = []
-        if self.pending_commands:
-            self._insert_commands(conn, self.pending_commands)
-            self.commands += len(self.pending_commands)
-            self.pending_commands = []
+        if commands:
+            cls._insert_commands(conn, commands)
 
     def finish(self, conn: Connection) -> None:
         """Flush everything, then set each counter to its highest number."""
@@ -204,7 +216,8 @@ class IndexRebuilder:
                 .values(value=value)
             )
 
-    def _insert_commands(self, conn: Connection, batch: list[_Command]) -> None:
+    @classmethod
+    def _insert_commands(cls, conn: Connection, batch: list[_Command]) -> None:
         as_stored = bulk_load.uuid_converter(conn)
         rows = [
             (
@@ -227,7 +240,7 @@ class IndexRebuilder:
                     conn, indexes.commands_table.name, _COMMAND_COLUMNS, rows
                 )
         except IntegrityError:
-            raise self._reused_command(conn, batch) from None
+            raise cls._reused_command(conn, batch) from None
 
     @staticmethod
     def _reused_command(conn: Connection, batch: list[_Command]) -> PortableLogError:

@@ -11,9 +11,10 @@ store exactly as empty as it was.
 from __future__ import annotations
 
 import gc
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -27,6 +28,7 @@ from ticketing.store.portable import PortableLogError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+    from types import TracebackType
 
     from sqlalchemy.engine import Connection
 
@@ -80,10 +82,15 @@ def import_event_log(
             "(an export with --since); an empty store needs the whole log",
         )
     rebuilder = IndexRebuilder(app.mapper)
-    with _gc_paused(), recorder.transaction(commit=True) as session:
+    with (
+        _gc_paused(),
+        recorder.transaction(commit=True) as session,
+        _BatchWriter() as writer,
+    ):
         conn = session.connection()
         recorder.lock_for_append(conn)
         ensure_empty(conn, recorder)
+        table = recorder.qualified_name
         batch: list[LoadedEvent] = []
         first_line = 2
         for line, row in reader:
@@ -91,11 +98,14 @@ def import_event_log(
             row.parsed_state = None  # decoded: not kept while the batch fills
             batch.append(row)
             if len(batch) >= batch_size:
-                _write(conn, recorder, batch, (first_line, line), rebuilder)
-                first_line = line + 1
+                writer.submit(conn, table, batch, (first_line, line), rebuilder.take())
+                batch, first_line = [], line + 1
                 if progress is not None:
                     progress(reader.events, header.events)
-        _write(conn, recorder, batch, (first_line, reader.last_line), rebuilder)
+        writer.submit(
+            conn, table, batch, (first_line, reader.last_line), rebuilder.take()
+        )
+        writer.wait()
         rebuilder.finish(conn)
         if reader.events:
             recorder.notify_appended(conn)
@@ -127,25 +137,74 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _BatchWriter:
+    """Writes each batch on one worker thread while the next is read and checked.
+
+    The database does its part of an insert (SQLite's B-tree work, the
+    PostgreSQL server's) without holding the GIL, so reading, hashing and
+    decoding the next batch overlap with it. One batch is written at a time,
+    in file order, on the import's own connection and transaction; the main
+    thread touches that connection only when the writer is idle. At most two
+    batches are in memory. If both threads fail, the error of the earlier
+    lines (the batch being written) is the one raised, as without the thread.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="import-writer")
+        self._pending: Future[None] | None = None
+
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def submit(
+        self,
+        conn: Connection,
+        table: str,
+        batch: list[LoadedEvent],
+        lines: tuple[int, int],
+        index_rows: tuple[list[tuple[str, str]], list[Any]],
+    ) -> None:
+        self.wait()
+        self._pending = self._pool.submit(_write, conn, table, batch, lines, index_rows)
+
+    def wait(self) -> None:
+        """Until the batch being written is in (raising its error, if any)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            pending, self._pending = self._pending, None
+            earlier = None if pending is None else pending.exception()
+            if earlier is not None:
+                raise earlier
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _write(
     conn: Connection,
-    recorder: TicketingRecorder,
+    table: str,
     batch: list[LoadedEvent],
     lines: tuple[int, int],
-    rebuilder: IndexRebuilder,
+    index_rows: tuple[list[tuple[str, str]], list[Any]],
 ) -> None:
-    if not batch:
-        return
-    try:
-        bulk_load.insert_events(conn, recorder.qualified_name, batch)
-    except (IntegrityError, DataError) as exc:
-        first, last = lines
-        raise PortableLogError.at(
-            first,
-            f"the store refused the events of lines {first}..{last}: {exc.orig}",
-        ) from None
-    rebuilder.flush(conn)
-    batch.clear()
+    if batch:
+        try:
+            bulk_load.insert_events(conn, table, batch)
+        except (IntegrityError, DataError) as exc:
+            first, last = lines
+            raise PortableLogError.at(
+                first,
+                f"the store refused the events of lines {first}..{last}: {exc.orig}",
+            ) from None
+    IndexRebuilder.write(conn, *index_rows)
 
 
 def ensure_empty(conn: Connection, recorder: TicketingRecorder) -> None:
