@@ -63,7 +63,7 @@ def query_results(
     def counts() -> object:
         with read_transaction(runtime.engine) as conn:
             view = host.active_view(conn, "queue_view")
-            return queue_counts(conn, view.tables.tickets, QueueFilter())
+            return queue_counts(conn, view.tables, QueueFilter())
 
     def sla_report() -> object:
         with snapshot_transaction(runtime.engine) as conn:

@@ -176,7 +176,7 @@ def _counts(
             return past.position, past.counts(flt)
     with read_transaction(runtime.engine) as conn:
         view = runtime.projections.active_view(conn, "queue_view")
-        return view.generation.position, queue_counts(conn, view.tables.tickets, flt)
+        return view.generation.position, queue_counts(conn, view.tables, flt)
 
 
 def _iso(value: datetime | None) -> str | None:

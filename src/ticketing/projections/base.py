@@ -77,6 +77,10 @@ class Projection(ABC, Generic[TablesT]):
         """The tables whose content defines the projection (default: all)."""
         return self.all_tables(tables)
 
+    def backfill(self, conn: Connection, tables: TablesT, created: set[str]) -> None:
+        """Fill tables just added to an existing generation (names in ``created``)
+        from its other tables: a new aggregate, without a rebuild. Default: none."""
+
     @abstractmethod
     def apply(
         self, conn: Connection, tables: TablesT, events: Sequence[LogEvent]
