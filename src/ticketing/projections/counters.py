@@ -61,7 +61,7 @@ class Deltas:
         for group, values in sorted(self.by_group.items(), key=lambda g: repr(g[0])):
             if not any(values):
                 continue
-            row = {"key": group_key(group)}
+            row: dict[str, Any] = {"key": group_key(group)}
             row.update(zip(self.columns, group, strict=True))
             row.update(zip(self.sums, values, strict=True))
             out.append(row)

@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 #: The group columns, in key order.
-GROUP_COLUMNS: Final = ("queue", "group_name", "state", "priority", "type", "unassigned")
+GROUP_COLUMNS: Final = (
+    "queue",
+    "group_name",
+    "state",
+    "priority",
+    "type",
+    "unassigned",
+)
 SUMS: Final = ("tickets",)
 
 

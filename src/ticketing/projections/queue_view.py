@@ -242,7 +242,9 @@ class QueueView(Projection[QueueTables]):
     def digest_tables(self, tables: QueueTables) -> Sequence[Table]:
         return (tables.tickets,)
 
-    def backfill(self, conn: Connection, tables: QueueTables, created: set[str]) -> None:
+    def backfill(
+        self, conn: Connection, tables: QueueTables, created: set[str]
+    ) -> None:
         if tables.counts.name in created:
             backfill_counts(conn, tables.tickets, tables.counts)
 
