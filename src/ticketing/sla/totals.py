@@ -194,11 +194,13 @@ def old_clock_rows(
 def recompute(conn: Connection, clocks: Table, tickets: Table) -> ClockContributions:
     """The aggregates recomputed from the clocks and tickets tables."""
     c, t = clocks.c, tickets.c
-    query = select(*(c[n] for n in CLOCK_COLUMNS), t.queue, t.group_name).join_from(
-        clocks, tickets, c.ticket_id == t.ticket_id
+    query = (
+        select(*(c[n] for n in CLOCK_COLUMNS), t.queue, t.group_name)
+        .join_from(clocks, tickets, c.ticket_id == t.ticket_id)
+        .execution_options(yield_per=5000)
     )
     out = ClockContributions.empty()
-    for r in conn.execution_options(yield_per=5000).execute(query):
+    for r in conn.execute(query):
         m = r._mapping
         out.add(m, m["queue"], m["group_name"])
     return out
