@@ -14,13 +14,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from tests.support.projections import catch_up_all
 from tests.support.sla_desk import STRICT_P1, Desk, candidate, desk_runtime, utc
 from tests.support.sla_history import HistorySpec, write_history
 from ticketing.projections.digest import canonical_rows
 from ticketing.projections.manage import ProjectionHost
+from ticketing.projections.verify import verify_projection
 from ticketing.queries.queues import QueueFilter, queue_counts
 from ticketing.queries.sla import (
     DIMENSIONS,
@@ -141,3 +142,26 @@ def test_a_generation_without_aggregates_gets_them_filled_from_its_rows(
     # then the tables are back with the same rows
     with read_transaction(host.engine) as conn:
         assert _aggregates(conn, reopened) == before
+
+
+def test_verify_projection_reports_an_aggregate_that_drifted(desk: Desk) -> None:
+    # given both projections caught up and verified
+    catch_up_all(desk.runtime.projections)
+    host = desk.runtime.projections
+    for key in ("queue_view", "sla"):
+        assert verify_projection(host, host.projections[key]).matches, key
+
+    # when one count and one total are altered behind the projections' back
+    with write_transaction(host.engine) as conn:
+        counts = host.active_view(conn, "queue_view").tables.counts
+        totals = host.active_view(conn, "sla").tables.totals
+        conn.execute(update(counts).values(tickets=counts.c.tickets + 1))
+        conn.execute(update(totals).values(met=totals.c.met + 1))
+
+    # then verify says DRIFT and names the aggregate tables, digests still equal
+    for key, table in (("queue_view", "counts"), ("sla", "totals")):
+        result = verify_projection(host, host.projections[key])
+        assert not result.matches
+        assert not result.aggregates_match
+        assert result.live.sha256 == result.rebuilt.sha256
+        assert {d.table for d in result.differences} == {table}

@@ -92,7 +92,7 @@ def check_queue_counts(conn: Connection, host: ProjectionHost) -> None:
     for flt in QUEUE_FILTERS:
         fast = queue_counts(conn, tables, flt)
         assert fast == queue_counts(conn, tables.tickets, flt), flt
-    expected = {r["key"]: r for r in count_rows(conn, tables.tickets).rows()}
+    expected = {r["key"]: r for r in count_rows(conn, tables.tickets).as_dicts()}
     stored = {r["key"]: r for r in rows_of(conn, tables.counts)}
     assert stored == expected
 
@@ -117,8 +117,8 @@ def check_sla_report(
             conn, tables, now
         )
     fresh = recompute(conn, tables.clocks, tables.tickets)
-    totals = {r["key"]: r for r in fresh.totals.rows()}
-    live = {r["key"]: r for r in fresh.live.rows()}
+    totals = {r["key"]: r for r in fresh.totals.as_dicts()}
+    live = {r["key"]: r for r in fresh.live.as_dicts()}
     assert {r["key"]: r for r in rows_of(conn, tables.totals)} == totals
     assert {r["key"]: r for r in rows_of(conn, tables.live)} == live
 

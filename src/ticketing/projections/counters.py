@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
-
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 Group = tuple[Any, ...]
 
 
+@lru_cache(maxsize=65536)
 def group_key(group: Group) -> str:
     """The primary key of a group: its values as compact JSON."""
     return json.dumps(list(group), separators=(",", ":"))
@@ -55,61 +56,74 @@ class Deltas:
         for i, value in enumerate(values):
             acc[i] += sign * value
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One row per group that changed (key, group columns, sum deltas)."""
-        out = []
-        for group, values in sorted(self.by_group.items(), key=lambda g: repr(g[0])):
-            if not any(values):
-                continue
-            row: dict[str, Any] = {"key": group_key(group)}
-            row.update(zip(self.columns, group, strict=True))
-            row.update(zip(self.sums, values, strict=True))
-            out.append(row)
+    def rows(self) -> list[tuple[Any, ...]]:
+        """``(key, *group, *sums)`` per group that changed, in key order."""
+        out = [
+            (group_key(group), *group, *values)
+            for group, values in self.by_group.items()
+            if any(values)
+        ]
+        out.sort(key=itemgetter(0))
         return out
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """``rows`` as dicts by column name (what the table holds, for tests)."""
+        names = ("key", *self.columns, *self.sums)
+        return [dict(zip(names, row, strict=True)) for row in self.rows()]
 
     def write(self, conn: Connection, table: Table) -> None:
         """Apply the deltas to ``table`` in the caller's transaction."""
         rows = self.rows()
         if not rows:
             return
-        upsert_sums(conn, table, rows, self.sums)
-        shrunk = [r["key"] for r in rows if any(r[n] < 0 for n in self.presence)]
+        sql = _statements(conn, table, self.columns, self.sums, self.presence)
+        conn.exec_driver_sql(sql.upsert, rows)
+        first = 1 + len(self.columns)
+        where = [first + self.sums.index(n) for n in self.presence]
+        shrunk = [(r[0],) for r in rows if any(r[i] < 0 for i in where)]
         if shrunk:
-            drop_empty(conn, table, shrunk, self.presence)
+            # a group that fell to zero is deleted (canonical tables)
+            conn.exec_driver_sql(sql.drop_empty, shrunk)
 
 
-def upsert_sums(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], sums: Sequence[str]
-) -> None:
-    """Insert each row, or add its sums to the row already there (same key)."""
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        pg = postgresql.insert(table)
-        statement: Any = pg.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={s: table.c[s] + pg.excluded[s] for s in sums},
+@dataclass(frozen=True, slots=True)
+class _Sql:
+    upsert: str
+    drop_empty: str
+
+
+_SQL: dict[tuple[str, str], _Sql] = {}
+
+
+def _statements(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    sums: Sequence[str],
+    presence: Sequence[str],
+) -> _Sql:
+    """The upsert and the delete of empty groups, as driver SQL (built once).
+
+    Plain ``INSERT ... ON CONFLICT (key) DO UPDATE SET s = t.s + excluded.s``
+    (SQLite >= 3.24 and PostgreSQL): through the driver's ``executemany``
+    with tuples, SQLAlchemy's per-row work costs more than the statement.
+    """
+    dialect = conn.dialect
+    found = _SQL.get((dialect.name, table.name))
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        name = quote(table.name)
+        names = ["key", *columns, *sums]
+        listed = ", ".join(quote(n) for n in names)
+        marks = ", ".join([mark] * len(names))
+        added = ", ".join(
+            f"{quote(n)} = {name}.{quote(n)} + excluded.{quote(n)}" for n in sums
         )
-    elif dialect == "sqlite":
-        lite = sqlite.insert(table)
-        statement = lite.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={s: table.c[s] + lite.excluded[s] for s in sums},
-        )
-    else:  # pragma: no cover - SQLite and PostgreSQL are the supported stores
-        msg = f"counter tables need an upsert; {dialect} is not supported"
-        raise NotImplementedError(msg)
-    conn.execute(statement, rows)
-
-
-def drop_empty(
-    conn: Connection, table: Table, keys: Iterable[str], presence: Sequence[str]
-) -> None:
-    """Delete the groups among ``keys`` whose presence sums are all zero."""
-    keys = list(keys)
-    for start in range(0, len(keys), 500):
-        conn.execute(
-            delete(table).where(
-                table.c.key.in_(keys[start : start + 500]),
-                *(table.c[name] == 0 for name in presence),
-            )
-        )
+        empty = " AND ".join(f"{quote(n)} = 0" for n in presence)
+        key = quote("key")
+        upsert = f"INSERT INTO {name} ({listed}) VALUES ({marks}) "  # noqa: S608 - quoted identifiers, bound values
+        upsert += f"ON CONFLICT ({key}) DO UPDATE SET {added}"
+        drop = f"DELETE FROM {name} WHERE {key} = {mark} AND {empty}"  # noqa: S608 - the same
+        found = _SQL[dialect.name, table.name] = _Sql(upsert, drop)
+    return found

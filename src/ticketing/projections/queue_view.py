@@ -242,6 +242,9 @@ class QueueView(Projection[QueueTables]):
     def digest_tables(self, tables: QueueTables) -> Sequence[Table]:
         return (tables.tickets,)
 
+    def aggregate_tables(self, tables: QueueTables) -> Sequence[Table]:
+        return (tables.counts,)
+
     def backfill(
         self, conn: Connection, tables: QueueTables, created: set[str]
     ) -> None:

@@ -82,6 +82,9 @@ class SlaProjection(Projection[SlaTables]):
     def digest_tables(self, tables: SlaTables) -> Sequence[Table]:
         return tables.digested()
 
+    def aggregate_tables(self, tables: SlaTables) -> Sequence[Table]:
+        return (tables.totals, tables.live)
+
     def backfill(self, conn: Connection, tables: SlaTables, created: set[str]) -> None:
         if {tables.totals.name, tables.live.name} & created:
             for table in (tables.totals, tables.live):

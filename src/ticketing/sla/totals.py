@@ -23,7 +23,8 @@ function of the clocks and tickets tables and stay out of the digest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, select
@@ -105,13 +106,14 @@ def define_live(metadata: MetaData, prefix: str) -> Table:
 
 def period_of(moment: datetime, grain: str) -> str:
     """The UTC period key of ``moment`` (as ``ticketing.queries.sla_sql``)."""
-    utc = as_utc(moment)
-    if grain == "day":
-        return utc.date().isoformat()
-    if grain == "week":
-        year, week, _ = utc.isocalendar()
-        return f"{year}-W{week:02d}"
-    return f"{utc.year:04d}-{utc.month:02d}"
+    return _periods(as_utc(moment).date())[GRAINS.index(grain)]
+
+
+@lru_cache(maxsize=4096)
+def _periods(day: date) -> tuple[str, str, str]:
+    """The day, ISO week and month keys of a UTC date (in ``GRAINS`` order)."""
+    year, week, _ = day.isocalendar()
+    return day.isoformat(), f"{year}-W{week:02d}", f"{day.year:04d}-{day.month:02d}"
 
 
 def business_micros(elapsed_seconds: float) -> int:
@@ -163,10 +165,10 @@ class ClockContributions:
             wall,
             0 if end is None else 1,
         )
-        stopped = row["stopped_at"]
+        periods = _periods(as_utc(row["stopped_at"]).date())
         tail = (metric, queue, group, row["priority"], row["ticket_type"])
-        for grain in GRAINS:
-            self.totals.add((grain, period_of(stopped, grain), *tail), values, sign)
+        for grain, period in zip(GRAINS, periods, strict=True):
+            self.totals.add((grain, period, *tail), values, sign)
 
     def write(self, conn: Connection, totals: Table, live: Table) -> None:
         self.totals.write(conn, totals)
