@@ -1,11 +1,13 @@
 """Aggregates of the SLA projection, kept by delta with its clock rows.
 
-* ``<prefix>_totals``: per grain (``day``, ``week``, ``month``) and period of
-  the stop instant (UTC), metric, the ticket's current queue and group, the
-  clock's priority and ticket type: met and breached clocks, and the sums the
-  compliance report divides (business time and wall time in whole
-  microseconds, and how many clocks have a wall time). Every final clock
-  counts once per grain.
+* ``<prefix>_totals``: per grain (``day``, ``week``, ``month``, and ``all``
+  with the one period ``*``) and period of the stop instant (UTC), metric,
+  the ticket's current queue and group, the clock's priority and ticket
+  type: met and breached clocks, and the sums the compliance report divides
+  (business time and wall time in whole microseconds, and how many clocks
+  have a wall time). Every final clock
+  counts once per grain; ``all`` answers reports without a period or date
+  range from a few rows, however long the history.
 * ``<prefix>_live``: how many clocks are running, paused, and paused past
   their target (a paused clock's breach does not move; a running clock's
   overdue is a question about "now", answered by the ``(state, due_at)``
@@ -40,7 +42,9 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
     from sqlalchemy.engine import Connection
 
-GRAINS: Final = ("day", "week", "month")
+GRAINS: Final = ("day", "week", "month", "all")
+#: The period of the ``all`` grain: every clock, whenever it stopped.
+ALL_TIME: Final = "*"
 TOTAL_GROUP: Final = (
     "grain",
     "period",
@@ -110,10 +114,11 @@ def period_of(moment: datetime, grain: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _periods(day: date) -> tuple[str, str, str]:
-    """The day, ISO week and month keys of a UTC date (in ``GRAINS`` order)."""
+def _periods(day: date) -> tuple[str, str, str, str]:
+    """The day, ISO week, month and all-time keys of a UTC date (``GRAINS``)."""
     year, week, _ = day.isocalendar()
-    return day.isoformat(), f"{year}-W{week:02d}", f"{day.year:04d}-{day.month:02d}"
+    month = f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat(), f"{year}-W{week:02d}", month, ALL_TIME
 
 
 def business_micros(elapsed_seconds: float) -> int:
