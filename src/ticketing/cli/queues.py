@@ -174,9 +174,14 @@ def _counts(
         source = runtime.projections.source
         with queue_view_as_of(source, position=when.position, as_of=when.as_of) as past:
             return past.position, past.counts(flt)
+    host = runtime.projections
     with read_transaction(runtime.engine) as conn:
-        view = runtime.projections.active_view(conn, "queue_view")
-        return view.generation.position, queue_counts(conn, view.tables.tickets, flt)
+        host.active_view(conn, "queue_view")  # never built: says so
+    # a generation built before its counts table existed gets it now
+    host.ensure_active(host.select(["queue_view"])[0])
+    with read_transaction(runtime.engine) as conn:
+        view = host.active_view(conn, "queue_view")
+        return view.generation.position, queue_counts(conn, view.tables, flt)
 
 
 def _iso(value: datetime | None) -> str | None:

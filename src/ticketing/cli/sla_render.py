@@ -44,8 +44,10 @@ def report_data(
     conn: Connection, view: SlaView, now: datetime, options: ReportOptions
 ) -> dict[str, Any]:
     """Everything ``ticketing sla report --json`` prints."""
-    rows = compliance(conn, view.tables, options.dimensions, options.period)
-    counts = live_counts(conn, view.tables, now)
+    rows = compliance(
+        conn, view.tables, options.dimensions, options.period, totals=True
+    )
+    counts = live_counts(conn, view.tables, now, totals=True)
     risky = at_risk(conn, view.tables, now, view.calendar_of, limit=options.risk)
     return {
         "now": instant_text(now),

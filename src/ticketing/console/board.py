@@ -180,8 +180,7 @@ async def _read_board(p: Page, bq: BoardQuery, now: datetime) -> Board:
             )
         everywhere = QueueFilter(requester_id=bq.flt.requester_id, states=())
         names = sorted(
-            {r["queue"] for r in queue_counts(conn, view.tables.tickets, everywhere)}
-            - {None}
+            {r["queue"] for r in queue_counts(conn, view.tables, everywhere)} - {None}
         )
         return Board(
             queues=OrderedDict(sorted(queues.items())),

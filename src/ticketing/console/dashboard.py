@@ -74,8 +74,9 @@ def _dashboard(p: Page) -> dict[str, Any]:
     now = p.api.runtime.clock.now()
     with snapshot_transaction(host.engine) as conn:
         view = active_view(host, conn)
-        rows = compliance(conn, view.tables, ("all", "priority", "period"), "week")
-        counts = live_counts(conn, view.tables, now)
+        wanted = ("all", "priority", "period")
+        rows = compliance(conn, view.tables, wanted, "week", totals=True)
+        counts = live_counts(conn, view.tables, now, totals=True)
         risky = at_risk(conn, view.tables, now, view.calendar_of, limit=AT_RISK_LIMIT)
         lag = log_lag(conn, host.source.recorder.table, view.position, now)
     weekly, by_priority = series(rows, "period"), series(rows, "priority")

@@ -125,7 +125,7 @@ async def count_tickets(call: Call) -> Response:
     q.done()
 
     def query(conn: Connection, view: ActiveView) -> dict[str, Any]:
-        counts = queue_counts(conn, view.tables.tickets, flt)
+        counts = queue_counts(conn, view.tables, flt)
         return {"counts": counts, "position": view.generation.position}
 
     return JSONResponse(await read_projection(call.api, VIEW, min_position, query))

@@ -129,8 +129,8 @@ async def sla_report(call: Call) -> Response:
     now = call.api.runtime.clock.now()
 
     def query(conn: Connection, view: ActiveView) -> dict[str, Any]:
-        rows = compliance(conn, view.tables, by, period, only)
-        live = live_counts(conn, view.tables, now)
+        rows = compliance(conn, view.tables, by, period, only, totals=True)
+        live = live_counts(conn, view.tables, now, totals=True)
         return {
             "now": instant_text(now),
             "position": view.generation.position,

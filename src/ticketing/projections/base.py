@@ -77,6 +77,16 @@ class Projection(ABC, Generic[TablesT]):
         """The tables whose content defines the projection (default: all)."""
         return self.all_tables(tables)
 
+    def aggregate_tables(self, tables: TablesT) -> Sequence[Table]:
+        """Tables derived from the digest tables, kept by delta (default: none).
+
+        Out of the digest; ``verify-projection`` compares them row for row."""
+        return ()
+
+    def backfill(self, conn: Connection, tables: TablesT, created: set[str]) -> None:
+        """Fill tables just added to an existing generation (names in ``created``)
+        from its other tables: a new aggregate, without a rebuild. Default: none."""
+
     @abstractmethod
     def apply(
         self, conn: Connection, tables: TablesT, events: Sequence[LogEvent]

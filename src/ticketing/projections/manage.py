@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
@@ -127,10 +127,32 @@ class ProjectionHost:
         done = (projection.key, gen.generation)
         if done in self._indexed or gen.code_version != projection.code_version:
             return
+        self._add_missing_tables(conn, projection, gen)
         for table in projection.all_tables(projection.tables(gen.table_prefix)):
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
                 index.create(conn, checkfirst=True)
         self._indexed.add(done)
+
+    @staticmethod
+    def _add_missing_tables(
+        conn: Connection, projection: Projection[Any], gen: registry.Generation
+    ) -> None:
+        """Create the tables a generation lacks and let the projection fill them.
+
+        Only derived tables (aggregates of the generation's other tables, kept
+        out of its digest) are ever added this way; they are filled from those
+        tables in this transaction, so the generation needs no rebuild.
+        """
+        tables = projection.tables(gen.table_prefix)
+        existing = set(inspect(conn).get_table_names())
+        created = set()
+        for table in projection.all_tables(tables):
+            if table.name not in existing:
+                table.create(conn)
+                created.add(table.name)
+        if created:
+            logger.info("%s: adding tables %s", projection.key, sorted(created))
+            projection.backfill(conn, tables, created)
 
     @staticmethod
     def _create_tables(
@@ -170,6 +192,7 @@ class ProjectionHost:
                 building is not None
                 and building.code_version == projection.code_version
             ):
+                self._add_missing_tables(conn, projection, building)
                 return building
             gen = registry.create_generation(
                 conn,

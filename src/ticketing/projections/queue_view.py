@@ -2,8 +2,9 @@
 
 Rows are folded in memory per batch (load the batch's tickets, apply events,
 write back with executemany), so a rebuild costs a few statements per batch,
-not per event. Counts per queue x state x priority are a GROUP BY over the
-rows at query time (always consistent, indexed).
+not per event. Ticket counts per queue x group x state x priority x type are
+kept by delta in ``<prefix>_counts`` in the same transaction
+(``ticketing.projections.queue_counts``).
 
 Counting rules (docs/projections.md): a *reassignment* is a Routed that moves
 an already-routed ticket to another queue or group, or an Assigned that
@@ -29,6 +30,12 @@ from sqlalchemy import (
 from ticketing.aggregates.ticket import Ticket, ticket_event_topics
 from ticketing.projections.base import LogEvent, Projection
 from ticketing.projections.bulk import insert_rows, update_rows
+from ticketing.projections.queue_counts import (
+    backfill_counts,
+    count_group,
+    counts_delta,
+    define_counts,
+)
 from ticketing.projections.sqltypes import UtcDateTime
 
 if TYPE_CHECKING:
@@ -79,6 +86,8 @@ _UPDATED: Final = frozenset(COLUMNS) - {"ticket_id"}
 @dataclass(frozen=True, slots=True)
 class QueueTables:
     tickets: Table
+    #: Ticket counts per group, kept by delta (not part of the digest).
+    counts: Table
 
 
 def _define(metadata: MetaData, prefix: str) -> QueueTables:
@@ -134,7 +143,7 @@ def _define(metadata: MetaData, prefix: str) -> QueueTables:
             "number",
         ),
     )
-    return QueueTables(tickets=tickets)
+    return QueueTables(tickets=tickets, counts=define_counts(metadata, prefix))
 
 
 def row_from_opened(e: Ticket.Opened, log: LogEvent) -> Row:
@@ -228,7 +237,19 @@ class QueueView(Projection[QueueTables]):
         return _define(metadata, prefix)
 
     def all_tables(self, tables: QueueTables) -> Sequence[Table]:
+        return (tables.tickets, tables.counts)
+
+    def digest_tables(self, tables: QueueTables) -> Sequence[Table]:
         return (tables.tickets,)
+
+    def aggregate_tables(self, tables: QueueTables) -> Sequence[Table]:
+        return (tables.counts,)
+
+    def backfill(
+        self, conn: Connection, tables: QueueTables, created: set[str]
+    ) -> None:
+        if tables.counts.name in created:
+            backfill_counts(conn, tables.tickets, tables.counts)
 
     def apply(
         self, conn: Connection, tables: QueueTables, events: Sequence[LogEvent]
@@ -240,10 +261,12 @@ class QueueView(Projection[QueueTables]):
             for r in conn.execute(select(t).where(t.c.ticket_id.in_(ids)))
         }
         existing = set(rows)
+        before = {i: count_group(r) for i, r in rows.items()}
         for log in events:
             self._fold(rows, log)
         insert_rows(conn, t, [rows[i] for i in rows if i not in existing])
         update_rows(conn, t, [rows[i] for i in existing], _KEY, _UPDATED)
+        counts_delta(before, rows).write(conn, tables.counts)
 
     @staticmethod
     def _fold(rows: dict[UUID, Row], log: LogEvent) -> None:

@@ -64,7 +64,7 @@ class PastQueueView:
     def counts(self, flt: QueueFilter) -> list[dict[str, Any]]:
         """Counts per queue x state x priority, as they were."""
         with self.scratch.engine.connect() as conn:
-            return queue_counts(conn, self.scratch.tables.tickets, flt)
+            return queue_counts(conn, self.scratch.tables, flt)
 
     def close(self) -> None:
         self.scratch.close()

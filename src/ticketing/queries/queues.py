@@ -24,6 +24,7 @@ from ticketing.aggregates.vocabulary import (
     TICKET_TYPES,
 )
 from ticketing.errors import InvalidCommandError
+from ticketing.projections.queue_view import QueueTables
 from ticketing.queries.rows import QueueItem
 
 if TYPE_CHECKING:
@@ -350,16 +351,59 @@ def _count(
     return int(conn.execute(query).scalar_one())
 
 
-def queue_counts(conn: Connection, t: Table, flt: QueueFilter) -> list[dict[str, Any]]:
-    """Ticket counts per queue x state x priority for the filter."""
+def queue_counts(
+    conn: Connection, source: QueueTables | Table, flt: QueueFilter
+) -> list[dict[str, Any]]:
+    """Ticket counts per queue x state x priority for the filter.
+
+    Given the view's tables, read from its counts table (a few hundred rows,
+    kept by the projection) unless the filter names an assignee or a
+    requester, which only the tickets table knows; given the tickets table,
+    counted there (the reference, and a past view's scratch copy).
+    """
+    if isinstance(source, QueueTables):
+        if flt.assignee is None and flt.requester_id is None:
+            counts = source.counts
+            where = _count_where(counts, flt)
+            return _counted(conn, counts, where, func.sum(counts.c.tickets))
+        source = source.tickets
+    return _counted(conn, source, flt.where(source), func.count())
+
+
+def _counted(
+    conn: Connection, t: Table, where: list[ColumnElement[bool]], count: Any
+) -> list[dict[str, Any]]:
     c = t.c
     query = (
-        select(c.queue, c.state, c.priority, func.count().label("count"))
-        .where(*flt.where(t))
+        select(c.queue, c.state, c.priority, count.label("count"))
+        .where(*where)
         .group_by(c.queue, c.state, c.priority)
         .order_by(c.queue, c.state, c.priority)
     )
-    return [dict(r._mapping) for r in conn.execute(query)]
+    return [
+        {"queue": q, "state": state, "priority": p, "count": int(n)}
+        for q, state, p, n in conn.execute(query)
+    ]
+
+
+def _count_where(t: Table, flt: QueueFilter) -> list[ColumnElement[bool]]:
+    """``flt`` (no assignee, no requester) over a counts table's group columns."""
+    c = t.c
+    clauses: list[ColumnElement[bool]] = []
+    if flt.queue is not None:
+        clauses.append(c.queue == flt.queue)
+    if flt.group is not None:
+        clauses.append(c.group_name == flt.group)
+    for values, column in (
+        (flt.states, c.state),
+        (flt.priorities, c.priority),
+        (flt.types, c.type),
+    ):
+        if values:
+            clauses.append(column.in_(values))
+    if flt.unassigned:
+        clauses.append(c.unassigned == 1)
+    return clauses
 
 
 def get_item(conn: Connection, t: Table, ticket_id: UUID) -> QueueItem | None:

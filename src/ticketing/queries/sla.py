@@ -15,11 +15,16 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import case, func, select
 
 from ticketing.policies.calendar import business_time_between
-from ticketing.queries.sla_sql import period_key, wall_microseconds
+from ticketing.queries.sla_sql import (
+    business_micros_sql,
+    period_key,
+    wall_microseconds,
+)
+from ticketing.queries.sla_totals import grouped_totals, live_from_totals
 from ticketing.sla.evidence import instant_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
     from sqlalchemy import ColumnElement, Subquery
@@ -175,7 +180,7 @@ def _grouped_clocks(
             *grouped,
             func.sum(case((c.state == "met", 1), else_=0)).label("met"),
             func.sum(case((c.state == "met", 0), else_=1)).label("breached"),
-            func.sum(c.elapsed_seconds).label("business"),
+            func.sum(business_micros_sql(c.elapsed_seconds)).label("business"),
             func.sum(wall).label("wall_micros"),
             func.count(wall).label("walls"),
         )
@@ -192,36 +197,64 @@ def compliance(
     dimensions: Iterable[str] = DIMENSIONS,
     period: str = "month",
     only: ComplianceFilter | None = None,
+    *,
+    totals: bool = False,
 ) -> list[ComplianceRow]:
     """% met per metric by each dimension; periods by when the clock stopped (UTC).
 
     ``only`` restricts the clocks counted (queue, group, priority, type,
     metric, when they stopped). Counting happens in the database (see
-    ``_grouped_clocks``); wall times are summed in whole microseconds.
+    ``_grouped_clocks``); business and wall times are summed in whole
+    microseconds. ``totals`` reads the projection's aggregates instead
+    (``ticketing.queries.sla_totals``): the same rows, from a table of a few
+    rows per period, for every filter. Leave it off for tables the
+    projection did not write (hand-made rows have no aggregates).
     """
     wanted = tuple(dimensions)
-    sums: dict[tuple[str, str, str], list[float]] = defaultdict(
-        lambda: [0, 0, 0.0, 0, 0]
-    )
-    for r in _grouped_clocks(conn, tables, wanted, period, only or ComplianceFilter()):
-        m = r._mapping
+    flt = only or ComplianceFilter()
+    grouped: Iterable[Mapping[str, Any]]
+    if totals:
+        grouped = grouped_totals(
+            conn, tables, wanted, period, flt, clock_groups=_clock_groups
+        )
+    else:
+        grouped = _clock_groups(conn, tables, wanted, period, flt)
+    return _rolled_up(wanted, grouped)
+
+
+def _clock_groups(
+    conn: Connection,
+    tables: SlaTables,
+    wanted: tuple[str, ...],
+    period: str,
+    only: ComplianceFilter,
+) -> Iterable[Mapping[str, Any]]:
+    return (r._mapping for r in _grouped_clocks(conn, tables, wanted, period, only))
+
+
+def _rolled_up(
+    wanted: tuple[str, ...], grouped: Iterable[Mapping[str, Any]]
+) -> list[ComplianceRow]:
+    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for m in grouped:
         for dimension in wanted:
             key = "all" if dimension == "all" else str(m[dimension])
-            acc = sums[dimension, key, r.metric]
-            acc[0] += int(r.met)
-            acc[1] += int(r.breached)
-            acc[2] += float(r.business)
-            acc[3] += int(r.wall_micros or 0)
-            acc[4] += int(r.walls)
+            acc = sums[dimension, key, m["metric"]]
+            acc[0] += int(m["met"])
+            acc[1] += int(m["breached"])
+            acc[2] += int(m["business"])
+            acc[3] += int(m["wall_micros"] or 0)
+            acc[4] += int(m["walls"])
     rows = []
     for (dimension, key, metric), (
         met,
         breached,
-        business,
+        business_micros,
         wall_micros,
         walls,
     ) in sums.items():
         total = met + breached
+        business = business_micros / 1_000_000
         wall = wall_micros / 1_000_000
         rows.append(
             ComplianceRow(
@@ -239,7 +272,18 @@ def compliance(
     return rows
 
 
-def live_counts(conn: Connection, tables: SlaTables, now: datetime) -> LiveCounts:
+def live_counts(
+    conn: Connection, tables: SlaTables, now: datetime, *, totals: bool = False
+) -> LiveCounts:
+    """Running and paused clocks, and how many of them are past target at ``now``.
+
+    ``totals`` reads the counts the projection keeps (``<prefix>_live``) and
+    counts only the running clocks due by ``now``, on the ``(state, due_at)``
+    index; otherwise every live clock is counted.
+    """
+    if totals:
+        running, paused, overdue = live_from_totals(conn, tables, now)
+        return LiveCounts(running=running, paused=paused, overdue=overdue)
     c = tables.clocks.c
     counts: dict[str, int] = {
         r[0]: int(r[1])

@@ -69,3 +69,10 @@ def _sqlite_micros(instant: Any) -> ColumnElement[int]:
     seconds = cast(func.strftime("%s", text), BigInteger)
     fraction = cast(func.substr(text, 21, 6), Integer)
     return seconds * literal(1_000_000) + fraction
+
+
+def business_micros_sql(seconds: Any) -> ColumnElement[int]:
+    """A float number of seconds (whole microseconds) as integer microseconds,
+    as ``ticketing.sla.totals.business_micros`` computes it: sums of them are
+    exact, whatever order the database adds rows in."""
+    return cast(func.round(seconds * literal(1_000_000)), BigInteger)

@@ -27,6 +27,7 @@ from ticketing.sla.rows import (
     timer_command_id,
     timer_key,
 )
+from ticketing.sla.totals import ClockContributions, old_clock_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -86,6 +87,8 @@ class _Work:
     fired: dict[str, list[int]] | None = None
     #: Metrics whose live clock must be rewritten (a threshold fired).
     refresh: set[str] = field(default_factory=set)
+    #: The ticket's queue and group before the batch (loaded tickets).
+    was: tuple[str | None, str | None] = (None, None)
 
     def loaded(self) -> SlaState:
         if self.state is None:
@@ -142,7 +145,9 @@ class Batch:
         for r in self.conn.execute(select(t).where(t.c.ticket_id.in_(ticket_ids))):
             row = dict(r._mapping)
             evaluator = self.evaluator_of(row, self.activations)
-            self.work[row["ticket_id"]] = _Work(row, evaluator, new=False)
+            work = _Work(row, evaluator, new=False)
+            work.was = (row["queue"], row["group_name"])
+            self.work[row["ticket_id"]] = work
 
     def take(self, log: LogEvent) -> None:
         e = log.event
@@ -227,7 +232,8 @@ class Batch:
         old_tickets: list[dict[str, Any]] = []
         clocks_new: list[dict[str, Any]] = []
         clocks_old: list[dict[str, Any]] = []
-        for work in self.work.values():
+        written: dict[UUID, dict[TrackKey, dict[str, Any]]] = {}
+        for ticket_id, work in self.work.items():
             thresholds = work.evaluator.policy.thresholds
             for track in work.tracks_to_write():
                 assert work.state is not None  # noqa: S101 - tracks imply a state
@@ -237,15 +243,52 @@ class Batch:
                 row = clock_row(result, track, thresholds, armed, done)
                 key = (track.metric, track.sequence)
                 (clocks_old if key in work.initial else clocks_new).append(row)
+                written.setdefault(ticket_id, {})[key] = row
             if work.state is not None:
                 work.row["state"] = compact_json(dump_state(work.state))
                 work.row["provenance"] = sorted_json(_pruned(work))
             if work.new or work.fired is not None:
                 work.row["fired"] = sorted_json(work.fired_map())
             (new_tickets if work.new else old_tickets).append(work.row)
+        contributions = self._contributions(written)
         self._upsert(tables.tickets, new_tickets, old_tickets, ("ticket_id",), _MUTABLE)
         changing = frozenset(c.name for c in tables.clocks.c) - _CLOCK_FIXED
         self._upsert(tables.clocks, clocks_new, clocks_old, _CLOCK_KEY, changing)
+        contributions.write(self.conn, tables.totals, tables.live)
+
+    def _contributions(
+        self, written: dict[UUID, dict[TrackKey, dict[str, Any]]]
+    ) -> ClockContributions:
+        """What this batch changes in the aggregates (``ticketing.sla.totals``).
+
+        Reads back the stored clock rows of the loaded tickets it rewrites a
+        clock of or moves to another queue or group (before they are replaced).
+        """
+        out = ClockContributions.empty()
+        touched = [
+            ticket_id
+            for ticket_id, work in self.work.items()
+            if not work.new and (ticket_id in written or work.was != _place(work.row))
+        ]
+        stored = old_clock_rows(self.conn, self.tables.clocks, touched)
+        for ticket_id, work in self.work.items():
+            rows = written.get(ticket_id, {})
+            queue, group = _place(work.row)
+            if work.new:
+                for row in rows.values():
+                    out.add(row, queue, group)
+                continue
+            before = stored.get(ticket_id)
+            if before is None:
+                continue
+            keys = set(rows) if work.was == (queue, group) else {*before, *rows}
+            for key in sorted(keys):
+                if key in before:
+                    out.add(before[key], *work.was, sign=-1)
+                after = rows.get(key, before.get(key))
+                if after is not None:
+                    out.add(after, queue, group)
+        return out
 
     def _upsert(
         self,
@@ -258,6 +301,10 @@ class Batch:
         """Insert ``new`` rows; update ``columns`` of ``old`` ones."""
         insert_rows(self.conn, table, new)
         update_rows(self.conn, table, old, keys, columns)
+
+
+def _place(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    return row["queue"], row["group_name"]
 
 
 def _provenance(log: LogEvent) -> Provenance:

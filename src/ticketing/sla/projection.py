@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from eventsourcing.utils import get_topic
+from sqlalchemy import delete
 
 from ticketing.aggregates.policy import PolicyTrack
 from ticketing.aggregates.ticket import Ticket
@@ -21,6 +22,7 @@ from ticketing.sla.batch import Batch, Judge
 from ticketing.sla.fold import SLA_EVENT_TYPES
 from ticketing.sla.library import PolicyLibrary
 from ticketing.sla.tables import SlaTables, define_sla_tables
+from ticketing.sla.totals import backfill as backfill_totals
 from ticketing.sla.validate import load_published
 
 if TYPE_CHECKING:
@@ -76,6 +78,20 @@ class SlaProjection(Projection[SlaTables]):
 
     def all_tables(self, tables: SlaTables) -> Sequence[Table]:
         return tables.all()
+
+    def digest_tables(self, tables: SlaTables) -> Sequence[Table]:
+        return tables.digested()
+
+    def aggregate_tables(self, tables: SlaTables) -> Sequence[Table]:
+        return (tables.totals, tables.live)
+
+    def backfill(self, conn: Connection, tables: SlaTables, created: set[str]) -> None:
+        if {tables.totals.name, tables.live.name} & created:
+            for table in (tables.totals, tables.live):
+                conn.execute(delete(table))
+            backfill_totals(
+                conn, tables.clocks, tables.tickets, tables.totals, tables.live
+            )
 
     def apply(
         self, conn: Connection, tables: SlaTables, events: Sequence[LogEvent]

@@ -5,7 +5,9 @@
   its current queue/group/priority, the provenance of clock-setting events and
   the thresholds the scheduler escalated (from its Escalated events);
 * ``clocks``: per clock its state, figures and transitions (each citing its
-  event) and, while running, its threshold timers.
+  event) and, while running, its threshold timers;
+* ``totals`` and ``live``: aggregates of the clocks kept by delta in the same
+  transactions (``ticketing.sla.totals``), not part of the digest.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import (
 )
 
 from ticketing.projections.sqltypes import UtcDateTime
+from ticketing.sla.totals import define_live, define_totals
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,13 +68,19 @@ class SlaInstant(UtcDateTime):
 
 @dataclass(frozen=True, slots=True)
 class SlaTables:
-    """The three tables of one generation."""
+    """The tables of one generation: three of rows, two of aggregates."""
 
     policies: Table
     tickets: Table
     clocks: Table
+    totals: Table
+    live: Table
 
     def all(self) -> tuple[Table, ...]:
+        return (self.policies, self.tickets, self.clocks, self.totals, self.live)
+
+    def digested(self) -> tuple[Table, ...]:
+        """The tables whose rows define the projection (the aggregates follow)."""
         return (self.policies, self.tickets, self.clocks)
 
 
@@ -145,4 +154,10 @@ def define_sla_tables(metadata: MetaData, prefix: str) -> SlaTables:
         Index(f"{prefix}_clocks_timer_ix", "next_due_at"),
         Index(f"{prefix}_clocks_stopped_ix", "stopped_at"),
     )
-    return SlaTables(policies, tickets, clocks)
+    return SlaTables(
+        policies,
+        tickets,
+        clocks,
+        define_totals(metadata, prefix),
+        define_live(metadata, prefix),
+    )

@@ -216,14 +216,14 @@ def run_whatif(
             with scratch.engine.connect() as s:
                 old_side = Side(
                     "live (per ticket: the version in force when it was opened)",
-                    compliance(conn, live.tables, wanted, period),
-                    live_counts(conn, live.tables, now),
+                    compliance(conn, live.tables, wanted, period, totals=True),
+                    live_counts(conn, live.tables, now, totals=True),
                 )
                 candidate = read_view(s, scratch.tables, live.position, bundle)
                 new_side = Side(
                     f"candidate {bundle.version}",
-                    compliance(s, candidate.tables, wanted, period),
-                    live_counts(s, candidate.tables, now),
+                    compliance(s, candidate.tables, wanted, period, totals=True),
+                    live_counts(s, candidate.tables, now, totals=True),
                 )
                 before = outcomes(conn, live.tables, now)
                 after = outcomes(s, candidate.tables, now)
