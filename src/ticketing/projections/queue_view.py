@@ -223,6 +223,7 @@ class QueueView(Projection[QueueTables]):
     key = "queue_view"
     code_version = 1
     topics = ticket_event_topics()
+    event_detail = "fields_no_envelope"
 
     def define_tables(self, metadata: MetaData, prefix: str) -> QueueTables:
         return _define(metadata, prefix)
