@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Events per batch of a rebuild from position 0. Larger than catch-up's pages
+#: (1,000): a fresh generation is read by nobody, so latency does not matter,
+#: and each batch costs a transaction, a checkpoint update and a read of the
+#: batch's existing rows (docs/performance.md, "Rebuild, second pass").
+REBUILD_BATCH = 5000
+
 
 @dataclass(frozen=True, slots=True)
 class ActiveView:
@@ -190,7 +196,7 @@ class ProjectionHost:
         self,
         projection: Projection[Any],
         on_batch: Callable[[BatchDone], None] | None = None,
-        batch_size: int = 1000,
+        batch_size: int = REBUILD_BATCH,
     ) -> registry.Generation:
         """Build a fresh generation from position 0 beside the active one, then switch.
 
@@ -211,7 +217,7 @@ class ProjectionHost:
         self,
         projections: list[Projection[Any]],
         on_batch: Callable[[BatchDone], None] | None = None,
-        batch_size: int = 1000,
+        batch_size: int = REBUILD_BATCH,
     ) -> list[registry.Generation]:
         """``rebuild`` several projections with one read and decode of the log.
 
