@@ -48,6 +48,7 @@ from ticketing.aggregates.ticket import Ticket
 from ticketing.commands import messages as m
 from ticketing.commands.service import CommandContext
 from ticketing.policies.priority import load_priority_matrix
+from ticketing.projections.manage import REBUILD_BATCH
 from ticketing.runtime import Runtime, build_runtime
 from ticketing.settings import Settings
 
@@ -166,7 +167,7 @@ def decode_rate(runtime: Runtime) -> float:
 
 
 def rebuild_rate(
-    runtime: Runtime, key: str, profile: bool = False, batch: int = PAGE
+    runtime: Runtime, key: str, profile: bool = False, batch: int = REBUILD_BATCH
 ) -> float:
     """Events/s of a full side-by-side rebuild; the replaced generation is dropped."""
     host = runtime.projections

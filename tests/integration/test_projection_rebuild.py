@@ -254,3 +254,49 @@ def test_two_processes_creating_the_first_generation_at_once_agree(
     # then they all get the same generation 1 and nobody fails
     assert errors == []
     assert {(g.generation, g.status) for g in results} == {(1, "active")}
+
+
+def index_names(host: ProjectionHost, key: str, generation: int) -> set[str]:
+    projection = host.projections[key]
+    prefix = registry.table_prefix(key, generation)
+    with read_transaction(host.engine) as conn:
+        inspector = inspect(conn)
+        return {
+            str(ix["name"])
+            for table in projection.all_tables(projection.tables(prefix))
+            for ix in inspector.get_indexes(table.name)
+        }
+
+
+def declared_index_names(host: ProjectionHost, key: str, generation: int) -> set[str]:
+    projection = host.projections[key]
+    prefix = registry.table_prefix(key, generation)
+    return {
+        str(ix.name)
+        for table in projection.all_tables(projection.tables(prefix))
+        for ix in table.indexes
+    }
+
+
+@pytest.mark.parametrize("key", ["queue_view", "audit_trail", "sla"])
+def test_a_building_generation_gets_its_indexes_when_it_is_switched_on(
+    runtime: Runtime, clock: SettableClock, key: str
+) -> None:
+    # given a log and a rebuild interrupted halfway
+    run_steps(runtime.service, clock, scripted_steps(8))
+    host = runtime.projections
+    projection = host.projections[key]
+    host.ensure_active(projection)
+    building = host.start_or_resume_rebuild(projection)
+    catch_up(host.source, projection, building, stop=host.source.head() // 2)
+
+    # then the generation nobody reads yet is written without secondary indexes
+    declared = declared_index_names(host, key, building.generation)
+    assert declared
+    assert not index_names(host, key, building.generation) & declared
+
+    # and when the rebuild resumes and switches it on, it has every index
+    done = host.rebuild(projection, batch_size=7)
+    assert done.generation == building.generation
+    assert index_names(host, key, done.generation) >= declared
+    assert live_digest(host, key) == fresh_digest(host, key)

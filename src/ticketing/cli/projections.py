@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ticketing.cli.app import EXIT_CHECK_FAILED, app, fail, open_runtime, print_json
+from ticketing.projections.manage import REBUILD_BATCH
 from ticketing.projections.runner import ProjectionRunner
 from ticketing.projections.verify import verify_projection
 from ticketing.queries.status import ProjectionStatus, projection_status
@@ -146,7 +147,7 @@ def rebuild(
     drop_old: Annotated[
         bool, typer.Option(help="Drop the replaced generation.")
     ] = False,
-    batch: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+    batch: Annotated[int, typer.Option(min=1, max=100_000)] = REBUILD_BATCH,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Rebuild side by side from position 0, then switch atomically (resumable).

@@ -10,19 +10,38 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar
 from uuid import UUID
 
 from sqlalchemy import MetaData
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection
 
 TablesT = TypeVar("TablesT")
+
+#: How much of each event a projection's ``apply`` reads. Decoding costs as
+#: much as a projection's own work, so catch-up decodes no more than the
+#: projections it feeds need (the richest of them when it feeds several):
+#:
+#: - ``"full"``: the event exactly as the write model's mapper builds it;
+#: - ``"fields"``: the event class's declared fields, envelope included
+#:   (``store/lightdecode.py``; a stored key the class does not declare is
+#:   not kept);
+#: - ``"fields_no_envelope"``: the same without ``meta`` (its tag is checked,
+#:   its content not decoded; reading ``event.meta`` raises AttributeError).
+EventDetail = Literal["full", "fields", "fields_no_envelope"]
+_RICHNESS: Final[dict[str, int]] = {"fields_no_envelope": 0, "fields": 1, "full": 2}
+
+
+def richest(details: Iterable[EventDetail]) -> EventDetail:
+    """The detail that serves every reader of ``details`` (``"full"`` if none)."""
+    found = list(details)
+    return max(found, key=_RICHNESS.__getitem__) if found else "full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +74,8 @@ class Projection(ABC, Generic[TablesT]):
     code_version: int
     #: Event topics the projection needs; empty means every event.
     topics: tuple[str, ...] = ()
+    #: What ``apply`` reads of each event (see ``EventDetail``).
+    event_detail: EventDetail = "full"
 
     def __init__(self) -> None:
         self._tables: dict[str, TablesT] = {}

@@ -25,6 +25,7 @@ from ticketing.errors import (
 )
 from ticketing.gcbatch import paced_gc
 from ticketing.projections import registry
+from ticketing.projections.base import richest
 from ticketing.projections.source import LogSource
 from ticketing.store.datastore import (
     WRITE_OPTION,
@@ -125,6 +126,7 @@ def _catch_up(
 ) -> int:
     source = feeds[0].source
     topics = _wanted_by_any(feeds)
+    detail = richest(feed.projection.event_detail for feed in feeds)
     position = feeds[0].generation.position
     head = source.head() if stop is None else stop
     processed = 0
@@ -133,7 +135,7 @@ def _catch_up(
         records = source.read_page(position, batch_size, stop=head)
         full = len(records) == batch_size
         new_position = records[-1].id if full else head
-        decoded = source.decode_prefix(records, topics)
+        decoded = source.decode_prefix(records, topics, detail)
         if decoded.error is not None:
             new_position = int(decoded.error.details["position"]) - 1
         for feed in feeds:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateTable
 
 from ticketing.errors import ProjectionError
 from ticketing.gcbatch import paced_gc
@@ -37,6 +38,12 @@ if TYPE_CHECKING:
     from ticketing.projections.catchup import BatchDone, LogSource
 
 logger = logging.getLogger(__name__)
+
+#: Events per batch of a rebuild from position 0. Larger than catch-up's pages
+#: (1,000): a fresh generation is read by nobody, so latency does not matter,
+#: and each batch costs a transaction, a checkpoint update and a read of the
+#: batch's existing rows (docs/performance.md, "Rebuild, second pass").
+REBUILD_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +135,7 @@ class ProjectionHost:
         if done in self._indexed or gen.code_version != projection.code_version:
             return
         self._add_missing_tables(conn, projection, gen)
-        for table in projection.all_tables(projection.tables(gen.table_prefix)):
-            for index in sorted(table.indexes, key=lambda i: str(i.name)):
-                index.create(conn, checkfirst=True)
+        create_indexes(conn, projection, gen.table_prefix)
         self._indexed.add(done)
 
     @staticmethod
@@ -156,10 +161,13 @@ class ProjectionHost:
 
     @staticmethod
     def _create_tables(
-        conn: Connection, projection: Projection[Any], gen: registry.Generation
+        conn: Connection,
+        projection: Projection[Any],
+        gen: registry.Generation,
+        *,
+        indexes: bool = True,
     ) -> None:
-        for table in projection.all_tables(projection.tables(gen.table_prefix)):
-            table.create(conn, checkfirst=True)
+        create_tables(conn, projection, gen.table_prefix, indexes=indexes)
 
     def drop_generation(self, projection: Projection[Any], generation: int) -> None:
         with write_transaction(self.engine) as conn:
@@ -201,14 +209,17 @@ class ProjectionHost:
                 "building",
                 self.clock.now(),
             )
-            self._create_tables(conn, projection, gen)
+            # nobody reads a building generation: its secondary indexes are
+            # made when it is switched on (``_activate``), in one pass each,
+            # instead of being maintained row by row through the whole log
+            self._create_tables(conn, projection, gen, indexes=False)
             return gen
 
     def rebuild(
         self,
         projection: Projection[Any],
         on_batch: Callable[[BatchDone], None] | None = None,
-        batch_size: int = 1000,
+        batch_size: int = REBUILD_BATCH,
     ) -> registry.Generation:
         """Build a fresh generation from position 0 beside the active one, then switch.
 
@@ -222,16 +233,14 @@ class ProjectionHost:
             )
             if processed == 0:
                 break
-        with write_transaction(self.engine) as conn:
-            registry.activate(conn, projection.key, gen.generation, self.clock.now())
-        logger.info("%s generation %s is now active", projection.key, gen.generation)
+        self._activate(projection, gen)
         return self._reload(gen)
 
     def rebuild_together(
         self,
         projections: list[Projection[Any]],
         on_batch: Callable[[BatchDone], None] | None = None,
-        batch_size: int = 1000,
+        batch_size: int = REBUILD_BATCH,
     ) -> list[registry.Generation]:
         """``rebuild`` several projections with one read and decode of the log.
 
@@ -262,14 +271,16 @@ class ProjectionHost:
             if processed == 0:
                 break
         for projection, gen in zip(projections, gens, strict=True):
-            with write_transaction(self.engine) as conn:
-                registry.activate(
-                    conn, projection.key, gen.generation, self.clock.now()
-                )
-            logger.info(
-                "%s generation %s is now active", projection.key, gen.generation
-            )
+            self._activate(projection, gen)
         return [self._reload(g) for g in gens]
+
+    def _activate(self, projection: Projection[Any], gen: registry.Generation) -> None:
+        """Create the generation's indexes and switch it on, in one transaction."""
+        with write_transaction(self.engine) as conn:
+            create_indexes(conn, projection, gen.table_prefix)
+            registry.activate(conn, projection.key, gen.generation, self.clock.now())
+        self._indexed.add((projection.key, gen.generation))
+        logger.info("%s generation %s is now active", projection.key, gen.generation)
 
     def _reload(self, gen: registry.Generation) -> registry.Generation:
         with read_transaction(self.engine) as conn:
@@ -330,19 +341,45 @@ def build_scratch(
     tables = projection.tables(prefix)
     head = source.head() if stop is None else stop
     with engine.begin() as conn:
-        for table in projection.all_tables(tables):
-            table.create(conn)
+        create_tables(conn, projection, prefix, indexes=False)
     position = 0
     with paced_gc():
         while position < head:
             records = source.read_page(position, batch_size, stop=head)
             if not records:
                 break
-            events = source.decode(records, projection.topics)
+            events = source.decode(records, projection.topics, projection.event_detail)
             if keep is not None:
                 events = [e for e in events if keep(e)]
             if events:
                 with engine.begin() as conn:
                     projection.apply(conn, tables, events)
             position = records[-1].id
+    with engine.begin() as conn:
+        create_indexes(conn, projection, prefix)
     return Scratch(engine=engine, projection=projection, prefix=prefix)
+
+
+def create_tables(
+    conn: Connection, projection: Projection[Any], prefix: str, *, indexes: bool
+) -> None:
+    """Create the tables of one generation that do not exist yet.
+
+    Without ``indexes``, only the tables (their keys and unique constraints
+    included) are made: a generation filled from position 0 is written much
+    faster without maintaining its secondary indexes on every row, and
+    ``create_indexes`` makes them before anyone reads it. Indexes change how
+    fast a generation is read, never what it holds.
+    """
+    for table in projection.all_tables(projection.tables(prefix)):
+        if indexes:
+            table.create(conn, checkfirst=True)
+        elif not inspect(conn).has_table(table.name, schema=table.schema):
+            conn.execute(CreateTable(table))
+
+
+def create_indexes(conn: Connection, projection: Projection[Any], prefix: str) -> None:
+    """Create the secondary indexes of one generation's tables that are missing."""
+    for table in projection.all_tables(projection.tables(prefix)):
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            index.create(conn, checkfirst=True)

@@ -16,9 +16,10 @@ from uuid import UUID
 from eventsourcing.utils import TopicError, resolve_topic
 
 from ticketing.errors import CorruptEventError
-from ticketing.projections.base import LogEvent
+from ticketing.projections.base import EventDetail, LogEvent
 from ticketing.store.datastore import read_transaction
 from ticketing.store.decoding import EventDecoder
+from ticketing.store.lightdecode import LightDecoder
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -92,11 +93,22 @@ class LogSource:
     recorder: TicketingRecorder
     mapper: Mapper[Any]
     decoder: EventDecoder = field(init=False, repr=False, compare=False)
+    #: Decoders by ``EventDetail`` (``"full"`` is ``decoder``).
+    decoders: dict[EventDetail, EventDecoder | LightDecoder] = field(
+        init=False, repr=False, compare=False
+    )
 
     page_sql: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "decoder", EventDecoder(self.mapper))
+        decoder = EventDecoder(self.mapper)
+        object.__setattr__(self, "decoder", decoder)
+        decoders: dict[EventDetail, EventDecoder | LightDecoder] = {
+            "full": decoder,
+            "fields": LightDecoder(self.mapper, envelope=True),
+            "fields_no_envelope": LightDecoder(self.mapper, envelope=False),
+        }
+        object.__setattr__(self, "decoders", decoders)
         # through the driver: SQLAlchemy's result processing (the UUID type
         # above all) cost as much as the read itself
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -155,27 +167,34 @@ class LogSource:
         return rows
 
     def decode(
-        self, records: Sequence[StoredRow], relevant: Collection[str] = ()
+        self,
+        records: Sequence[StoredRow],
+        relevant: Collection[str] = (),
+        detail: EventDetail = "full",
     ) -> list[LogEvent]:
         """Every record as a domain event; CorruptEventError on the first bad one."""
-        decoded = self.decode_prefix(records, relevant)
+        decoded = self.decode_prefix(records, relevant, detail)
         if decoded.error is not None:
             raise decoded.error
         return decoded.events
 
     def decode_prefix(
-        self, records: Sequence[StoredRow], relevant: Collection[str] = ()
+        self,
+        records: Sequence[StoredRow],
+        relevant: Collection[str] = (),
+        detail: EventDetail = "full",
     ) -> Decoded:
         """Decode up to the first record that cannot be decoded (reported, kept).
 
         With ``relevant`` topics, other records are skipped without decoding,
         but only after checking that their type is known: an unknown event
         type is reported by every reader, never filtered away unseen.
+        ``detail`` says how much of each event the readers need (``base.py``).
         """
         events: list[LogEvent] = []
         append = events.append
         wanted = frozenset(relevant)
-        to_event = self.decoder.to_domain_event
+        to_event = self.decoders[detail].to_domain_event
         fromisoformat = datetime.fromisoformat
         originator_id: UUID | str
         for record in records:

@@ -61,6 +61,7 @@ class SlaProjection(Projection[SlaTables]):
     key = SLA_KEY
     code_version = 1
     topics = (*TICKET_TOPICS, ACTIVATION_TOPIC)
+    event_detail = "fields"
 
     def __init__(self, candidate: SlaBundle | None = None) -> None:
         super().__init__()
