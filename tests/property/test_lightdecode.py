@@ -40,7 +40,9 @@ FULL = EventDecoder(MAPPER)
 LIGHT = LightDecoder(MAPPER, envelope=True)
 NO_ENVELOPE = LightDecoder(MAPPER, envelope=False)
 CLASSES = (Ticket.CommentAdded, Ticket.Routed, Ticket.Opened, Ticket.Resolved)
-TOPICS = {cls: f"{cls.__module__}:{cls.__qualname__}" for cls in CLASSES}
+TOPICS: dict[type, str] = {
+    cls: f"{cls.__module__}:{cls.__qualname__}" for cls in CLASSES
+}
 ID = UUID(int=7)
 
 
