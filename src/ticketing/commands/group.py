@@ -19,6 +19,14 @@ integrity error inside a group (a concurrent writer in another process took
 its version) is run again on its own, in its own transaction, by its own
 thread, so the service's lost-race handling sees exactly what it sees
 without groups. A group of one runs exactly as a command alone did.
+
+The service groups on SQLite only. There every write transaction holds the
+one write lock from its BEGIN IMMEDIATE, so commands were already serialised
+from their first read and each paid an fsync of its own. PostgreSQL already
+shares WAL flushes between concurrent commits, and its commands only
+serialise at the append's table lock: grouping there would serialise their
+reads and decisions too, for flushes the server shares anyway (paired runs
+were mixed: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -62,9 +70,13 @@ class GroupCommit:
         self,
         begin: Callable[[], AbstractContextManager[Session]],
         max_group: int = MAX_GROUP,
+        *,
+        enabled: bool = True,
     ) -> None:
         self.begin = begin
         self.max_group = max_group
+        #: Off: every attempt runs alone, concurrently, as before groups.
+        self.enabled = enabled
         self._cond = threading.Condition()
         self._queue: list[_Job[Any]] = []
         self._busy = False
@@ -74,6 +86,8 @@ class GroupCommit:
 
     def run(self, attempt: Callable[[Connection], T]) -> T:
         """``attempt(conn)`` in a committed write transaction; its value or error."""
+        if not self.enabled:
+            return self._alone(attempt)
         job: _Job[T] = _Job(attempt)
         with self._cond:
             self._queue.append(job)

@@ -133,7 +133,10 @@ class TicketService:
         #: Tickets as this service last committed them (``commands/live.py``).
         self.live = LiveTickets()
         #: Concurrent commands share a transaction (``commands/group.py``).
-        self.group = GroupCommit(lambda: app.log_recorder.transaction(commit=True))
+        self.group = GroupCommit(
+            lambda: app.log_recorder.transaction(commit=True),
+            enabled=app.log_recorder.dialect == "sqlite",
+        )
 
     # -- commands --------------------------------------------------------------
 
