@@ -27,7 +27,11 @@ from ticketing.commands.service import CommandContext
 from ticketing.errors import DomainError, NotFoundError
 from ticketing.ids import NAMESPACE
 from ticketing.projections import registry
-from ticketing.store.datastore import read_transaction, write_transaction
+from ticketing.store.datastore import (
+    read_transaction,
+    view_write_transaction,
+    write_transaction,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -102,7 +106,14 @@ class AutomationProcessor:
         return f"automation:{self.reactor.name}"
 
     def generation(self, now: datetime) -> registry.Generation:
-        """The processor's checkpoint row; created at the current head (no history)."""
+        """The processor's checkpoint row; created at the current head (no history).
+
+        Read first: only the first pass takes the write lock to create it.
+        """
+        with read_transaction(self.source.engine) as conn:
+            found = registry.get_active(conn, self.key)
+        if found is not None:
+            return found
         with write_transaction(self.source.engine) as conn:
             gen = registry.get_active(conn, self.key)
             if gen is None:
@@ -123,7 +134,10 @@ class AutomationProcessor:
             new_position = records[-1].id if records else head
             for log in self.source.decode(records):
                 self._react(log)
-            with write_transaction(self.source.engine) as conn:
+            # The checkpoint alone: committed without waiting for the disk.
+            # A crash can only lose the last moves, and re-processing those
+            # events is a no-op (deterministic command ids, outbox ids).
+            with view_write_transaction(self.source.engine) as conn:
                 if not registry.advance(
                     conn, gen, position, new_position, len(records)
                 ):

@@ -18,6 +18,8 @@ from ticketing.http.config import ENV_AUTOMATION, ENV_PROJECTIONS
 from ticketing.http.tokens import TokenStore
 
 APP_FACTORY = "ticketing.http.app:app_from_env"
+#: How long uvicorn waits for a worker's health answer before replacing it.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 @app.command("serve")
@@ -65,4 +67,8 @@ def serve(  # noqa: PLR0917 - typer options
         workers=workers,
         log_level=log_level,
         timeout_graceful_shutdown=10,
+        # uvicorn kills a worker that does not answer its ping within 5 s by
+        # default; a worker still importing and opening its runtime on a busy
+        # machine (CPU shared with other jobs) was killed and restarted forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

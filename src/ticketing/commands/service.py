@@ -29,6 +29,8 @@ from ticketing.commands.admin_handlers import (
     decide_policy,
     reference_of,
 )
+from ticketing.commands.group import GroupCommit
+from ticketing.commands.live import LiveTickets
 from ticketing.errors import (
     ConcurrencyConflictError,
     ConflictError,
@@ -128,6 +130,13 @@ class TicketService:
         self.policy_validators: PolicyValidators = {}
         #: Called after each commit that appended events (e.g. to wake runners).
         self.on_committed: list[Callable[[CommandResult], None]] = []
+        #: Tickets as this service last committed them (``commands/live.py``).
+        self.live = LiveTickets()
+        #: Concurrent commands share a transaction (``commands/group.py``).
+        self.group = GroupCommit(
+            lambda: app.log_recorder.transaction(commit=True),
+            enabled=app.log_recorder.dialect == "sqlite",
+        )
 
     # -- commands --------------------------------------------------------------
 
@@ -135,17 +144,23 @@ class TicketService:
         """Apply ``command``; a retry of an applied command returns its first result."""
         print_ = fingerprint(command, ctx.actor)
         envelope = self._envelope(command, ctx, print_)
+
+        def attempt(conn: Connection) -> tuple[CommandResult, Aggregate | None]:
+            prior = indexes.find_command(conn, command.command_id)
+            if prior is not None:
+                prior.check_same(print_)
+                return CommandResult.from_record(prior, replayed=True), None
+            aggregate = self._decide(conn, command, envelope, ctx.occurred_at)
+            return self._append(aggregate, command, print_), aggregate
+
         try:
-            with self.app.log_recorder.transaction(commit=True) as session:
-                conn = session.connection()
-                prior = indexes.find_command(conn, command.command_id)
-                if prior is not None:
-                    prior.check_same(print_)
-                    return CommandResult.from_record(prior, replayed=True)
-                aggregate = self._decide(conn, command, envelope, ctx.occurred_at)
-                result = self._append(aggregate, command, print_)
+            result, aggregate = self.group.run(attempt)
         except IntegrityError as exc:
             return self._after_lost_race(command, print_, exc)
+        if aggregate is None:
+            return result  # a retry: nothing was appended
+        if isinstance(aggregate, Ticket):  # committed: the next command starts here
+            self.live.put(aggregate)
         for listener in self.on_committed:
             listener(result)
         return result
@@ -230,10 +245,21 @@ class TicketService:
             raise InvalidCommandError.for_fields(  # pragma: no cover - closed set
                 {"command": "unknown command"}
             )
-        ticket = self._checked(command, self.load(command.ticket_id))
+        ticket = self._checked(command, self._current(conn, command.ticket_id))
         at = occurred_at or self._live_time(ticket)
         self._apply(ticket, command, EventContext(envelope, at))
         return ticket
+
+    def _current(self, conn: Connection, ticket_id: UUID) -> Ticket:
+        """The ticket as the log has it now, in the command's transaction: the
+        kept copy when its version is the log's, else folded from the log."""
+        kept = self.live.take(ticket_id)
+        recorder = self.app.log_recorder
+        if kept is not None and recorder.aggregate_version(conn, ticket_id) == (
+            kept.version
+        ):
+            return kept
+        return self.load(ticket_id)
 
     def _live_time(self, ticket: Ticket) -> datetime:
         """The time of a live command, read only after its ticket was loaded.

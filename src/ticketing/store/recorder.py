@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -59,6 +59,9 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
         self.table: Table = self.events_record_cls.__table__
         t = self.table
         self._head_query = select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1)
+        self._version_query = select(func.max(t.c.originator_version)).where(
+            t.c.originator_id == bindparam("originator_id")
+        )
         self.wall_clock: Clock = SystemClock()
 
     def create_table(self) -> None:
@@ -320,6 +323,14 @@ class TicketingRecorder(SQLAlchemyApplicationRecorder):
             )
             for row in rows
         ]
+
+    def aggregate_version(self, conn: Connection, originator_id: UUID) -> int | None:
+        """The aggregate's last version in the log (None: no such aggregate),
+        read in the caller's transaction: one probe of the unique index."""
+        value = conn.execute(
+            self._version_query, {"originator_id": originator_id}
+        ).scalar()
+        return None if value is None else int(value)
 
     def hash_before(self, position: int) -> str | None:
         """The chain hash of the row just before ``position`` (None: first row)."""
