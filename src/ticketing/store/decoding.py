@@ -41,10 +41,7 @@ class EventDecoder:
         self, topic: str, originator_id: UUID | str, version: int, state: bytes
     ) -> Any:
         """The domain event stored as ``state`` under ``topic``."""
-        try:
-            cls = self._classes[topic]
-        except KeyError:
-            cls = self._learn(topic)
+        cls = self.event_class(topic)
         if cls is not None:
             try:
                 event_state = self._decode_state(state)
@@ -62,6 +59,12 @@ class EventDecoder:
                 event: Any = _new(cls)
                 _set(event, "__dict__", event_state)
                 return event
+        return self.library_decode(topic, originator_id, version, state)
+
+    def library_decode(
+        self, topic: str, originator_id: UUID | str, version: int, state: bytes
+    ) -> Any:
+        """The event as the library's mapper decodes it (or its error)."""
         return self.mapper.to_domain_event(
             StoredEvent(
                 originator_id=originator_id,
@@ -70,6 +73,13 @@ class EventDecoder:
                 state=state,
             )
         )
+
+    def event_class(self, topic: str) -> type | None:
+        """The class for ``topic`` if the fast path covers it (None: the library's)."""
+        try:
+            return self._classes[topic]
+        except KeyError:
+            return self._learn(topic)
 
     def _learn(self, topic: str) -> type | None:
         """The class for ``topic`` if the fast path covers it (None: the library's)."""

@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent, find_id_convertor
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import find_id_convertor
 
 from ticketing.store.codec import FastJSONTranscoder
+from ticketing.store.decoding import EventDecoder
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Mapper
@@ -34,6 +34,8 @@ class ParsedEventDecoder:
 
     def __init__(self, mapper: Mapper[Any]) -> None:
         self.mapper = mapper
+        #: the shared per-topic class table and the library's decoding
+        self.library = EventDecoder(mapper)
         transcoder = mapper.transcoder
         plain = mapper.cipher is None and mapper.compressor is None
         self._transcoder = (
@@ -64,14 +66,7 @@ class ParsedEventDecoder:
                 event: Any = _new(cls)
                 _set(event, "__dict__", event_state)
                 return event
-        return self.mapper.to_domain_event(
-            StoredEvent(
-                originator_id=originator_id,
-                originator_version=version,
-                topic=topic,
-                state=state,
-            )
-        )
+        return self.library.library_decode(topic, originator_id, version, state)
 
     def _class(self, topic: str) -> type | None:
         """The class for ``topic`` if the fast path covers it (None: the library's)."""
@@ -79,17 +74,14 @@ class ParsedEventDecoder:
             return self._classes[topic]
         except KeyError:
             pass
-        try:
-            cls: type | None = resolve_topic(topic)
-        except Exception:
-            return None  # not cached: a later import may make it known
+        cls = self.library.event_class(topic)
+        if cls is None:
+            return None  # the library decodes (its class table caches why)
         try:
             # for a UUID id the library's convertor passes it through
             # (or raises, which the library's mapper then reports)
             find_id_convertor(cls, UUID)
         except Exception:
-            cls = None
-        if getattr(cls, "class_version", 1) != 1:
             cls = None
         self._classes[topic] = cls
         return cls
